@@ -254,6 +254,8 @@ def float_from_json(data: Any) -> float:
         raise InvalidArgument(f"float value={data!r} must be a number or a decimal/hex object")
     if isinstance(data, (int, float)):
         return float(data)
+    if isinstance(data, str) and data in ("nan", "inf", "-inf", "+inf"):
+        return float(data)
     if not isinstance(data, Mapping) or not ("hex" in data or "decimal" in data):
         raise InvalidArgument(f"float value={data!r} must be a number or a decimal/hex object")
     try:
