@@ -1,0 +1,276 @@
+"""The truth: value and gradient of a graph at a point, at high precision.
+
+Three computations, each in a private mpmath context:
+
+1. The forward pass at ``PREC`` bits from the exact float64 inputs, which
+   classifies domain errors, values beyond float64's range and exact kinks.
+2. The chain rule at high precision ("AD semantics").  Local derivatives at
+   an exact kink are the hull of the one-sided ones, so each gradient entry is
+   an *admissible range* rather than one number.  The same pass run on balls
+   (centre, radius) that hold every value a float64 evaluation could produce
+   gives the *acceptance range* used by the verdicts: see ``_attainable``.
+3. Central finite differences, which use only the forward rules, so they
+   check every derivative rule in the op table independently.  The step is
+   tied to the working precision, and each difference is confirmed by a
+   second one at twice the precision; their distance is the error estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ._attainable import FORMATS, Ball, attainable_balls
+from ._graph import Const, Graph, Point
+from ._ops import OPS
+from ._precision import Beyond, context, evaluate, too_large
+
+__all__ = ["Truth", "GradientTruth", "compute_truth", "PREC"]
+
+Mpf = Any
+
+#: Working precision of the truth in bits: 160 bits leave more than 100 bits
+#: beyond float64 for cancellation before a float64 comparison could notice.
+PREC = 160
+#: Finite differences run at these precisions; consecutive levels must agree.
+FD_LEVELS = (160, 320, 640)
+FLOAT64_MAX = 1.7976931348623157e308
+
+
+@dataclass
+class GradientTruth:
+    """The truth for one gradient entry d(output)/d(input)."""
+
+    input: str
+    #: Chain-rule value at high precision; the centre of ``admissible``.
+    value: Optional[Mpf]
+    #: Closed range every legitimate chain-rule result lies in; lo == hi
+    #: unless a kink the output depends on is hit exactly.
+    admissible: tuple[Mpf, Mpf]
+    #: False where the derivative does not exist over the reals (a negative
+    #: base with a variable exponent).
+    defined: bool = True
+    #: Central finite difference and its error estimate (None if not run or
+    #: not converged).  Where the chain rule is non-finite this is the
+    #: function's own derivative, shown beside an AD-inherent finding.
+    finite_difference: Optional[Mpf] = None
+    fd_error: Optional[Mpf] = None
+    #: True when the finite difference confirms the chain-rule value.
+    confirmed: bool = False
+
+    @property
+    def at_kink(self) -> bool:
+        """True when an exact kink makes the admissible range wider than a point."""
+        lo, hi = self.admissible
+        return bool(lo < hi)
+
+    @property
+    def finite(self) -> bool:
+        lo, hi = self.admissible
+        ctx = context(PREC)
+        return bool(ctx.isfinite(lo) and ctx.isfinite(hi))
+
+
+@dataclass
+class Truth:
+    """Everything known about one graph at one point, shared by all engines."""
+
+    graph: Graph
+    point: dict[str, float]
+    #: "ok", "domain" (an op is applied outside its domain), "overflow" (the
+    #: true output is beyond float64's range) or "beyond" (an intermediate is
+    #: too large to compute at all).
+    status: str
+    value: Optional[Mpf] = None
+    node_values: list[Mpf] = field(default_factory=list)
+    gradient: dict[str, GradientTruth] = field(default_factory=dict)
+    #: Chain-rule adjoint of each node, as (centre, radius) with kink hulls.
+    node_adjoints: list[Ball] = field(default_factory=list)
+    #: Nodes whose operands sit exactly on a kink.
+    kinks: list[int] = field(default_factory=list)
+    #: Node where the domain was left, with the reason.
+    domain_node: Optional[int] = None
+    domain_reason: Optional[str] = None
+    _attainable: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def attainable(self, dtype: str) -> Any:
+        """Balls of values and adjoints that a ``dtype`` evaluation can produce.
+
+        Only defined when every node could be evaluated (status "ok" or "overflow").
+        """
+        if self.status not in ("ok", "overflow"):
+            raise ValueError(f"no attainable values: truth status={self.status!r}")
+        if dtype not in self._attainable:
+            self._attainable[dtype] = attainable_balls(self, FORMATS[dtype])
+        return self._attainable[dtype]
+
+    @property
+    def float_value(self) -> Optional[float]:
+        return None if self.value is None else float(self.value)
+
+
+def compute_truth(graph: Graph, point: Point, *, finite_differences: bool = True) -> Truth:
+    """Compute the truth for ``graph`` at ``point`` (every input must be given).
+
+    The global mpmath precision is neither read nor changed.
+    """
+    from ._errors import InvalidArgument
+
+    missing = [name for name in graph.inputs if name not in point]
+    if missing:
+        raise InvalidArgument(f"point is missing input(s) {', '.join(missing)}; give a float for each")
+    exact_point = {name: float(point[name]) for name in graph.inputs}
+    truth = Truth(graph, exact_point, status="ok")
+    ctx = context(PREC)
+
+    if not _forward(truth, ctx):
+        return truth
+    _chain_rule(truth, ctx)
+    if finite_differences:
+        for entry in truth.gradient.values():
+            _confirm(truth, entry)
+    return truth
+
+
+def _forward(truth: Truth, ctx: Any) -> bool:
+    graph, point = truth.graph, truth.point
+    values: list[Mpf] = []
+    for index, node in enumerate(graph.nodes):
+        entry = OPS[node.op]
+        args = _operands(ctx, graph, point, values, index)
+        reason = entry.domain(ctx, *args)
+        if reason is not None:
+            truth.status = "domain"
+            truth.domain_node, truth.domain_reason = index, reason
+            truth.node_values = values
+            return False
+        if too_large(ctx, node.op, args):
+            truth.status = "beyond"
+            truth.domain_node = index
+            truth.node_values = values
+            return False
+        if entry.kink(*args) is not None:
+            truth.kinks.append(index)
+        values.append(entry.forward(ctx, *args))
+    truth.node_values = values
+    truth.value = values[-1]
+    if abs(truth.value) > FLOAT64_MAX:
+        truth.status = "overflow"
+    return True
+
+
+def _operands(ctx: Any, graph: Graph, point: dict[str, float], values: list[Mpf], index: int) -> list[Mpf]:
+    return [
+        ctx.mpf(arg.value) if isinstance(arg, Const) else ctx.mpf(point[arg]) if isinstance(arg, str) else values[arg]
+        for arg in graph.nodes[index].args
+    ]
+
+
+def local_derivative_balls(truth: Truth, ctx: Any, index: int) -> list[Optional[Ball]]:
+    """Local derivatives of node ``index`` as balls: kink hulls, else points.
+
+    ``None`` marks a constant operand; a ball with an undefined centre
+    (``ctx.nan``) marks a derivative that does not exist over the reals.
+    """
+    graph = truth.graph
+    node = graph.nodes[index]
+    entry = OPS[node.op]
+    args = _operands(ctx, graph, truth.point, truth.node_values, index)
+    hulls = entry.kink(*args)
+    partials = entry.partials(ctx, *args)
+    balls: list[Optional[Ball]] = []
+    for position, arg in enumerate(node.args):
+        if isinstance(arg, Const):
+            balls.append(None)
+        elif hulls is not None:
+            lo, hi = hulls[position]
+            balls.append(Ball(ctx.mpf(lo + hi) / 2, ctx.mpf(hi - lo) / 2))
+        elif partials[position] is None:
+            balls.append(Ball(ctx.nan, ctx.zero))
+        else:
+            balls.append(Ball(partials[position], ctx.zero))
+    return balls
+
+
+def _chain_rule(truth: Truth, ctx: Any) -> None:
+    graph = truth.graph
+    adjoints = [Ball(ctx.zero, ctx.zero) for _ in graph.nodes]
+    leaves = {name: Ball(ctx.zero, ctx.zero) for name in graph.inputs}
+    undefined = {name: False for name in graph.inputs}
+    tainted = [False] * len(graph.nodes)  # an undefined derivative flows through
+    adjoints[-1] = Ball(ctx.one, ctx.zero)
+    for index in range(len(graph.nodes) - 1, -1, -1):
+        # No shortcut for zero adjoints: the plain chain rule computes 0 * inf
+        # = nan at sqrt(x*x) for x = 0, and that is what "AD-inherent" detects.
+        adjoint = adjoints[index]
+        for arg, local in zip(graph.nodes[index].args, local_derivative_balls(truth, ctx, index)):
+            if local is None:
+                continue
+            is_undefined = tainted[index] or bool(ctx.isnan(local.centre))
+            contribution = Ball(ctx.zero, ctx.zero) if ctx.isnan(local.centre) else adjoint.times(local, ctx, rounded=False)
+            if isinstance(arg, str):
+                leaves[arg] = leaves[arg].plus(contribution)
+                undefined[arg] = undefined[arg] or is_undefined
+            else:
+                adjoints[arg] = adjoints[arg].plus(contribution)
+                tainted[arg] = tainted[arg] or is_undefined
+    truth.node_adjoints = adjoints
+    for name in graph.inputs:
+        ball = leaves[name]
+        truth.gradient[name] = GradientTruth(
+            input=name,
+            value=ball.centre,
+            admissible=(ball.centre - ball.radius, ball.centre + ball.radius),
+            defined=not undefined[name],
+        )
+
+
+def _confirm(truth: Truth, entry: GradientTruth) -> None:
+    """Confirm a smooth gradient entry with finite differences at two precisions."""
+    if not entry.defined or entry.at_kink:
+        return
+    previous: Optional[Mpf] = None
+    for prec in FD_LEVELS:
+        estimate = _central_difference(truth, entry.input, prec)
+        if estimate is None:
+            return
+        if previous is not None:
+            ctx = context(prec)
+            error = abs(estimate - previous)
+            scale = abs(estimate) + _natural_scale(truth, entry.input)
+            if error <= scale * ctx.ldexp(1, -80):
+                entry.finite_difference, entry.fd_error = estimate, error
+                allowed = 16 * error + scale * ctx.ldexp(1, -90)
+                entry.confirmed = bool(entry.finite and abs(entry.value - estimate) <= allowed)
+                return
+        previous = estimate
+
+
+def _natural_scale(truth: Truth, name: str) -> Mpf:
+    """|f| / max(|x|, 1): how large a derivative the output's size suggests."""
+    ctx = context(PREC)
+    x = abs(ctx.mpf(truth.point[name]))
+    return abs(truth.value) / max(x, ctx.one) * ctx.ldexp(1, -20)
+
+
+def _central_difference(truth: Truth, name: str, prec: int) -> Optional[Mpf]:
+    """(f(x+h) - f(x-h)) / 2h with h = 2**(-prec/3) * max(|x|, 1), or a
+    second-order one-sided difference when only one side is in the domain."""
+    ctx = context(prec)
+    x = ctx.mpf(truth.point[name])
+    scale = max(abs(x), ctx.one)
+    step = ctx.ldexp(scale, -(prec // 3))
+    try:
+        right = evaluate(truth.graph, truth.point, prec, shift=(name, step))
+        left = evaluate(truth.graph, truth.point, prec, shift=(name, -step))
+        if right is not None and left is not None:
+            return (right - left) / (2 * step)
+        centre = evaluate(truth.graph, truth.point, prec)
+        side = 1 if right is not None else -1
+        near = right if right is not None else left
+        far = evaluate(truth.graph, truth.point, prec, shift=(name, 2 * side * step))
+        if near is None or far is None or centre is None:
+            return None
+        return side * (-3 * centre + 4 * near - far) / (2 * step)
+    except Beyond:
+        return None
