@@ -82,15 +82,16 @@ class Value:
         self._local = _local  # d(self)/d(parent), one per parent
         self.op = op
 
-    @staticmethod
-    def _lift(other: Union["Value", Number]) -> "Value":
-        return other if isinstance(other, Value) else Value(other)
+    @classmethod
+    def _lift(cls, other: Union["Value", Number]) -> "Value":
+        return other if isinstance(other, Value) else cls(other)
 
+    # type(self) keeps subclasses (test doubles) closed under every op.
     def _unary(self, data: float, slope: float, op: str) -> "Value":
-        return Value(data, (self,), (slope,), op)
+        return type(self)(data, (self,), (slope,), op)
 
     def _binary(self, other: "Value", data: float, slopes: tuple, op: str) -> "Value":
-        return Value(data, (self, other), slopes, op)
+        return type(self)(data, (self, other), slopes, op)
 
     # --- arithmetic: forward value, then local derivatives --------------
 
