@@ -18,7 +18,7 @@ from oracle._graph import Const, Graph, Point
 from ._result import Engine, Failure, Phase
 
 __all__ = [
-    "FRAMEWORK_SPECS",
+    "SPEC_PREFIXES",
     "check_dtype",
     "evaluate_nodes",
     "failure_from",
@@ -90,51 +90,64 @@ def to_float(value: Any) -> float:
     return float(value)
 
 
-def _torch64() -> Engine:
+def _no_argument(prefix: str, argument: str) -> None:
+    if argument:
+        raise EngineLoadError(f"engine spec '{prefix}:{argument}' takes no argument; use plain '{prefix}'")
+
+
+def _torch64(argument: str) -> Engine:
+    _no_argument("torch", argument)
     from ._torch import TorchEngine
 
     return TorchEngine("float64")
 
 
-def _torch32() -> Engine:
+def _torch32(argument: str) -> Engine:
+    _no_argument("torch-float32", argument)
     from ._torch import TorchEngine
 
     return TorchEngine("float32")
 
 
-def _jax64() -> Engine:
+def _jax64(argument: str) -> Engine:
+    _no_argument("jax", argument)
     from ._jax import JaxEngine
 
     return JaxEngine("float64")
 
 
-def _jax32() -> Engine:
+def _jax32(argument: str) -> Engine:
+    _no_argument("jax-float32", argument)
     from ._jax import JaxEngine
 
     return JaxEngine("float32")
 
 
-def _tinygrad32() -> Engine:
-    from ._tinygrad import TinygradEngine
+def _tinygrad32(argument: str) -> Engine:
+    from ._tinygrad import DEFAULT_DEVICE, TinygradEngine
 
-    return TinygradEngine("float32")
-
-
-def _tinygrad64() -> Engine:
-    from ._tinygrad import TinygradEngine
-
-    return TinygradEngine("float64")
+    return TinygradEngine("float32", device=argument or DEFAULT_DEVICE)
 
 
-def _autograd64() -> Engine:
+def _tinygrad64(argument: str) -> Engine:
+    from ._tinygrad import DEFAULT_DEVICE, TinygradEngine
+
+    return TinygradEngine("float64", device=argument or DEFAULT_DEVICE)
+
+
+def _autograd64(argument: str) -> Engine:
+    _no_argument("autograd", argument)
     from ._autograd import AutogradEngine
 
     return AutogradEngine()
 
 
-#: Engine spec name -> factory.  Each factory raises ``EngineLoadError`` when
-#: its framework is not installed.
-FRAMEWORK_SPECS: dict[str, Callable[[], Engine]] = {
+#: Spec prefix -> factory, in the form ``register_spec_prefix`` takes: the
+#: factory receives the text after ``PREFIX:`` (empty for a bare prefix).
+#: Only the tinygrad specs take an argument, a tinygrad device name
+#: (``tinygrad:CPU``).  Each factory raises ``EngineLoadError`` when its
+#: framework is not installed.
+SPEC_PREFIXES: dict[str, Callable[[str], Engine]] = {
     "torch": _torch64,
     "torch-float32": _torch32,
     "jax": _jax64,

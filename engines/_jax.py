@@ -3,7 +3,8 @@
 JAX disables 64-bit types unless ``jax_enable_x64`` is set.  Rather than flip
 that process-wide flag, every run enters the ``jax.enable_x64`` context
 manager (on for float64, off for float32), so the adapter neither depends on
-nor changes the caller's setting.  Leaves get explicit dtypes, and Python
+nor changes the caller's setting.  Runs are pinned to the CPU device with
+``jax.default_device`` in the same way.  Leaves get explicit dtypes, and Python
 float constants are weakly typed, so a float32 graph stays float32.
 
 ``jax.vjp`` is used instead of ``jax.value_and_grad`` because it splits the
@@ -69,7 +70,8 @@ class JaxEngine:
         if failure is not None:
             return EngineResult(value=None, failure=failure)
 
-        with self._jax.enable_x64(self.dtype == "float64"):
+        jax = self._jax
+        with jax.enable_x64(self.dtype == "float64"), jax.default_device(jax.devices("cpu")[0]):
             return self._run(graph, point)
 
     def _run(self, graph: Graph, point: Point) -> EngineResult:
@@ -94,6 +96,6 @@ class JaxEngine:
             phase = "backward"
             gradients = pullback(jnp.ones_like(output))
             result.gradient = {name: to_float(gradient) for name, gradient in zip(names, gradients)}
-        except Exception as error:  # the engine under test failed; report, never raise
+        except Exception as error:  # a framework error goes into the result instead of propagating
             result.failure = failure_from(phase, error)
         return result

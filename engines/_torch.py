@@ -37,7 +37,7 @@ class TorchEngine:
             # torch.maximum and torch.minimum accept tensors only, so a constant
             # operand becomes a tensor of the engine's dtype without a gradient.
             if isinstance(value, float):
-                return torch.tensor(value, dtype=self._torch_dtype)
+                return torch.tensor(value, dtype=self._torch_dtype, device="cpu")
             return value
 
         table: dict[str, Callable[..., Any]] = {
@@ -74,7 +74,7 @@ class TorchEngine:
         phase: Phase = "build"
         try:
             leaves = {
-                name: torch.tensor(float(point[name]), dtype=self._torch_dtype, requires_grad=True)
+                name: torch.tensor(float(point[name]), dtype=self._torch_dtype, device="cpu", requires_grad=True)
                 for name in graph.inputs
             }
             phase = "forward"
@@ -92,6 +92,6 @@ class TorchEngine:
                 name: None if leaf.grad is None else to_float(leaf.grad) for name, leaf in leaves.items()
             }
             result.node_adjoints = [None if node.grad is None else to_float(node.grad) for node in nodes]
-        except Exception as error:  # the engine under test failed; report, never raise
+        except Exception as error:  # a framework error goes into the result instead of propagating
             result.failure = failure_from(phase, error)
         return result
