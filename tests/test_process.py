@@ -135,6 +135,27 @@ def test_process_spec_prefix_splits_words(tmp_path):
         assert_worked_example(engine.run(WORKED, WORKED_POINT))
 
 
+def test_load_engine_resolves_process_specs():
+    from engines._spec import load_engine
+
+    with load_engine("python:reference") as engine:
+        assert engine.name == "python:reference"
+        assert_worked_example(engine.run(WORKED, WORKED_POINT))
+    with load_engine(f"process:{sys.executable} -m engines._child reference") as engine:
+        assert_worked_example(engine.run(WORKED, WORKED_POINT))
+
+
+def test_child_serves_value_like_spec():
+    pytest.importorskip("micrograd")
+    with SPEC_PREFIXES["python"]("micrograd.engine:Value") as engine:
+        assert engine.supported_ops == frozenset({"add", "sub", "mul", "div", "neg", "pow", "relu"})
+        assert engine.node_adjoints is False
+        assert_worked_example(engine.run(WORKED, WORKED_POINT))
+        result = engine.run(parse_expression("2 - a*a"), {"a": 3.0})
+        assert result.value == -7.0
+        assert result.gradient == {"a": -6.0}
+
+
 def test_empty_process_spec_rejected():
     with pytest.raises(EngineLoadError, match="needs a command"):
         SPEC_PREFIXES["process"]("  ")
