@@ -1,0 +1,290 @@
+"""Fuzzing campaigns: draw examples, judge every engine, shrink each new defect.
+
+One campaign runs each engine on examples drawn from the ops it supports, in
+chunks of Hypothesis runs with seeds derived from the campaign seed.  Within
+a chunk the first divergence with a new signature becomes the shrink target:
+only it makes the test fail, so Hypothesis shrinks that defect and not a
+different one.  Repeats of known defects are counted, other new ones are
+written to disk and shrunk when a later chunk meets them again.
+
+Every distinct divergence is written as a reproducer file the moment it is
+seen, and rewritten when its smallest example is known, so an interrupted
+campaign loses nothing it found.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import HypothesisException
+
+from ._check import check, resolve_engine
+from ._records import verdict_record, write_reproducer
+from ._signature import Signature, signature_of
+from ._truth import compute_truth
+from ._verdict import Verdict
+
+if TYPE_CHECKING:
+    from engines._result import Engine
+
+__all__ = ["Campaign", "CampaignResult", "Defect", "EngineSummary", "fuzz"]
+
+#: Examples per Hypothesis run; each run shrinks at most one new defect.
+CHUNK = 100
+
+
+@dataclass
+class Defect:
+    """One distinct divergence (or informational finding) and its smallest example."""
+
+    signature: Signature
+    verdict: Verdict
+    count: int = 1
+    shrunk: bool = False
+    path: Optional[Path] = None
+
+    @property
+    def size(self) -> int:
+        return len(self.verdict.truth.graph.nodes)
+
+
+@dataclass
+class EngineSummary:
+    spec: str
+    version: Optional[str]
+    dtype: str
+    ops: tuple[str, ...]
+    examples: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    load_error: Optional[str] = None
+
+
+@dataclass
+class CampaignResult:
+    seed: int
+    engines: list[EngineSummary] = field(default_factory=list)
+    defects: list[Defect] = field(default_factory=list)
+    informational: list[Defect] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def divergence_count(self) -> int:
+        return len(self.defects)
+
+
+class _ShrinkTarget(Exception):
+    """Raised inside the Hypothesis test to mark the defect being shrunk."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        super().__init__(verdict.kind)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:120] or "engine"
+
+
+@dataclass
+class Campaign:
+    """A fuzzing campaign over several engines; see ``fuzz`` for the arguments."""
+
+    engines: Sequence[Any]
+    ops: Optional[Sequence[str]] = None
+    max_examples: int = 200
+    time_budget: Optional[float] = None
+    seed: int = 0
+    report_dir: Optional[Path] = None
+    state_checks: bool = True
+    max_nodes: int = 8
+    on_progress: Optional[Callable[[str, int], None]] = None
+    on_defect: Optional[Callable[[Defect], None]] = None
+    result: CampaignResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.result = CampaignResult(seed=self.seed)
+        self._known: list[Defect] = []
+        self._info: dict[tuple[str, str, str], Defect] = {}
+
+    # --- public -------------------------------------------------------------
+
+    def run(self) -> CampaignResult:
+        started = time.monotonic()
+        deadline = None if self.time_budget is None else started + self.time_budget
+        share = None if deadline is None else self.time_budget / max(1, len(self.engines))
+        try:
+            for position, spec in enumerate(self.engines):
+                engine_deadline = deadline if share is None else min(deadline, time.monotonic() + share)
+                self._run_engine(spec, engine_deadline)
+        except KeyboardInterrupt:
+            self.result.interrupted = True
+        self.result.seconds = time.monotonic() - started
+        self.result.defects = [d for d in self._known]
+        self.result.informational = list(self._info.values())
+        return self.result
+
+    # --- one engine ---------------------------------------------------------
+
+    def _run_engine(self, spec: Any, deadline: Optional[float]) -> None:
+        from strategies import examples
+        from oracle._errors import EngineLoadError
+
+        name = spec if isinstance(spec, str) else getattr(spec, "name", type(spec).__name__)
+        try:
+            engine = resolve_engine(spec)
+        except EngineLoadError as error:
+            self.result.engines.append(EngineSummary(name, None, "?", (), load_error=str(error)))
+            return
+        ops = tuple(sorted(set(engine.supported_ops) & set(self.ops if self.ops is not None else engine.supported_ops)))
+        summary = EngineSummary(name, getattr(engine, "version", None), getattr(engine, "dtype", "float64"), ops)
+        self.result.engines.append(summary)
+        if not ops:
+            summary.load_error = "none of the requested ops is supported by this engine"
+            return
+        started = time.monotonic()
+        chunk_index = 0
+        strategy = examples(ops=list(ops), max_nodes=self.max_nodes)
+        while summary.examples < self.max_examples:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            size = min(CHUNK, self.max_examples - summary.examples)
+            self._run_chunk(engine, name, strategy, size, self.seed * 1_000_003 + chunk_index, deadline, summary)
+            chunk_index += 1
+        summary.seconds = time.monotonic() - started
+
+    def _run_chunk(self, engine: "Engine", name: str, strategy: Any, size: int, chunk_seed: int,
+                   deadline: Optional[float], summary: EngineSummary) -> None:
+        target: list[Signature] = []
+        generated = [0]
+
+        @seed(chunk_seed)
+        @settings(
+            max_examples=size,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            phases=(Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+            print_blob=False,
+        )
+        @given(strategy)
+        def examine(example: tuple) -> None:
+            graph, point = example
+            shrinking = bool(target)
+            if not shrinking:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return
+                generated[0] += 1
+                summary.examples += 1
+                if self.on_progress is not None:
+                    self.on_progress(name, 1)
+            verdict = check(engine, graph, point, truth=compute_truth(graph, point), state=self.state_checks)
+            if verdict.skipped:
+                if not shrinking:
+                    summary.skipped += 1
+                return
+            if verdict.ok:
+                if not shrinking:
+                    self._note_informational(name, verdict)
+                return
+            signature = signature_of(verdict)
+            assert signature is not None
+            # One raise statement: Hypothesis tells failures apart by where they are raised.
+            if self._is_target(signature, target, verdict):
+                raise _ShrinkTarget(verdict)
+
+        try:
+            examine()
+        except _ShrinkTarget as found:
+            defect = self._find(target[0]) if target else None
+            if defect is not None:
+                defect.verdict = found.verdict
+                defect.shrunk = True
+                self._write(defect)
+        except HypothesisException:
+            pass  # a flaky engine must not end the campaign; its defect is already on disk
+
+    # --- bookkeeping --------------------------------------------------------
+
+    def _is_target(self, signature: Signature, target: list[Signature], verdict: Verdict) -> bool:
+        """Record a divergence; True when it is the defect this chunk shrinks."""
+        if target:
+            return signature == target[0] or target[0].covers(signature)
+        known = self._find(signature)
+        if known is not None:
+            known.count += 1
+            if known.size > len(verdict.truth.graph.nodes):
+                known.verdict = verdict
+                self._write(known)
+            return False
+        defect = Defect(signature, verdict)
+        self._known.append(defect)
+        self._write(defect)
+        if self.on_defect is not None:
+            self.on_defect(defect)
+        target.append(signature)
+        return True
+
+    def _find(self, signature: Optional[Signature]) -> Optional[Defect]:
+        if signature is None:
+            return None
+        for defect in self._known:
+            if defect.signature == signature or defect.signature.covers(signature):
+                return defect
+        return None
+
+    def _note_informational(self, name: str, verdict: Verdict) -> None:
+        for finding in verdict.informational:
+            ops = "+".join(sorted(verdict.truth.graph.ops_used()))
+            key = (name, finding.kind, ops if finding.kind != "convention" else _kink_ops(verdict))
+            entry = self._info.get(key)
+            if entry is None:
+                signature = Signature(name, finding.kind, key[2])
+                self._info[key] = Defect(signature, verdict, shrunk=False)
+            else:
+                entry.count += 1
+                if entry.size > len(verdict.truth.graph.nodes):
+                    entry.verdict = verdict
+
+    def _write(self, defect: Defect) -> None:
+        if self.report_dir is None:
+            return
+        record = verdict_record(defect.verdict)
+        record.update({"signature": defect.signature.key, "count": defect.count, "shrunk": defect.shrunk})
+        name = f"{_slug(defect.signature.engine)}--{_slug(defect.signature.key)}"
+        defect.path = write_reproducer(self.report_dir, name, record)
+
+
+def _kink_ops(verdict: Verdict) -> str:
+    ops = {verdict.truth.graph.nodes[index].op for index in verdict.truth.kinks}
+    return "+".join(sorted(ops)) or "kink"
+
+
+def fuzz(
+    engines: Sequence[Any],
+    *,
+    ops: Optional[Sequence[str]] = None,
+    max_examples: int = 200,
+    time_budget: Optional[float] = None,
+    seed: int = 0,
+    report_dir: Optional[Path] = None,
+    state_checks: bool = True,
+    max_nodes: int = 8,
+    on_progress: Optional[Callable[[str, int], None]] = None,
+    on_defect: Optional[Callable[[Defect], None]] = None,
+) -> CampaignResult:
+    """Fuzz every engine (specs or Engine objects) and return the campaign result.
+
+    ``max_examples`` is per engine; ``time_budget`` (seconds) is shared by
+    all engines.  Reproducers go to ``report_dir`` as they are found.
+    """
+    campaign = Campaign(engines, ops, max_examples, time_budget, seed, report_dir, state_checks,
+                        max_nodes, on_progress, on_defect)
+    return campaign.run()
