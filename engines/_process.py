@@ -29,7 +29,7 @@ __all__ = ["ProcessEngine", "SPEC_PREFIXES", "process_engine_from_spec", "python
 
 #: Handshake failures in a row after which ``run`` stops restarting the child.
 MAX_HANDSHAKE_FAILURES = 3
-#: Longest wait for a child to exit after its stdin is closed, in seconds.
+#: Maximum wait, in seconds, for a child to exit after its stdin is closed.
 CLOSE_GRACE_SECONDS = 2.0
 
 
@@ -55,7 +55,8 @@ class ProcessEngine:
     the engine name from the handshake in reports.
 
     The constructor starts the child and raises ``EngineLoadError`` when the
-    handshake fails.  ``run`` never raises for failures of the child.  Call
+    handshake fails.  ``run`` returns failures of the child as results and
+    raises only for caller errors.  Call
     ``close`` (or use a ``with`` block) to end the child; otherwise it is
     killed when the engine is garbage-collected or the interpreter exits.
     Instances are not thread-safe.

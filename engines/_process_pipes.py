@@ -23,7 +23,7 @@ __all__ = ["ChildProcess", "ChildExited", "ReplyTimeout", "LineTooLong", "descri
 
 #: Bytes of stderr kept for failure messages.
 STDERR_TAIL_BYTES = 8192
-#: Longest stdout line accepted; a child that streams more without a newline is broken.
+#: Maximum stdout line length in bytes; a child that streams more without a newline is broken.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 #: How long to wait for the exit code of a child that closed its stdout.
 EXIT_WAIT_SECONDS = 1.0
@@ -81,7 +81,9 @@ class ChildProcess:
             env=None if env is None else dict(env),
             start_new_session=True,  # own process group, so kill() reaches grandchildren
         )
-        assert self.process.stdin and self.process.stdout and self.process.stderr
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        assert self.process.stderr is not None
         self._stdin = self.process.stdin
         self._stdout = self.process.stdout
         self._stderr = self.process.stderr
@@ -102,7 +104,7 @@ class ChildProcess:
         return self.process.pid
 
     def stderr_tail(self) -> str:
-        """The last ``STDERR_TAIL_BYTES`` of stderr read so far, decoded leniently."""
+        """Return the last ``STDERR_TAIL_BYTES`` of stderr, decoding invalid UTF-8 as U+FFFD."""
         self._drain(timeout=0.0)
         return self._stderr_tail.decode("utf-8", errors="replace").strip()
 

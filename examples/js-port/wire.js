@@ -42,7 +42,8 @@ function parseHexFloat(text) {
     exponent += 1;
   }
   if (mantissa >= 2n ** 53n) throw new Error(`hex float ${JSON.stringify(text)} has more than 53 significant bits`);
-  // Scaling first toward the normal range keeps a subnormal result exact.
+  // For a subnormal result, scale in two steps: the first product stays normal
+  // and exact, and the second rounds nothing because the result is a double.
   let value = Number(mantissa);
   if (exponent < -1022) {
     value = scaleByPowerOfTwo(value, exponent + 104);

@@ -2,7 +2,7 @@
 
 STATE is a file counting starts.  PATTERN has one letter per start, ``g`` for
 a good handshake and ``b`` for a bad one; starts past its end repeat its last
-letter.  A bad start does what MODE says: ``garbage`` (not JSON), ``version``
+letter.  MODE selects what a bad start does: ``garbage`` (not JSON), ``version``
 (protocol gradoracle.engine/2), ``silent`` (never writes) or ``exit`` (exits
 with code 5).  After a good handshake the double exits with code 4 on a
 ``boom`` request, which makes the engine restart it.
