@@ -3,12 +3,13 @@
 Probing constructs ``Cls(x)``, looks for the data and gradient attributes and
 the backward method under their common names, then tries every op of the
 table in every operand form (Value/Value, Value/constant, constant/Value) on
-small values away from kinks and poles.  An op counts as supported only when
-every form runs forward and backward and every operand whose true local
-derivative is nonzero receives a finite nonzero gradient: an op that computes
-a value but does not backpropagate is unsupported.  Gradients that merely
-differ from the reference are supported and noted, because finding wrong
-derivatives is the oracle's job, not the probe's.
+small values away from kinks and poles.  An op counts as supported when
+every form runs forward and backward and at least one form passes a finite
+nonzero gradient to a variable operand whose true derivative is nonzero.
+An op that computes a value but backpropagates nowhere is unsupported.
+Gradients that are wrong, or missing in some forms or for some operands,
+are supported and noted, because finding wrong derivatives is the oracle's
+job, not the probe's.
 """
 
 from __future__ import annotations
@@ -59,8 +60,11 @@ class FormResult:
     """The outcome of one operand form of one op, such as ``2 - x``."""
 
     form: str
+    #: True when the form runs forward and backward without an exception.
     ok: bool
     detail: str = ""
+    #: True when some variable operand received a nonzero gradient.
+    backpropagates: bool = True
 
 
 @dataclass
@@ -113,7 +117,7 @@ class ProbeReport:
                     continue
                 lines.append(f"  unsupported {name}: {support.reason}")
                 for form in support.forms:
-                    status = "ok" if form.ok else form.detail
+                    status = form.detail or "ok"
                     lines.append(f"    {form.form}: {status}")
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
@@ -286,17 +290,24 @@ def _try_form(api: ValueApi, op_name: str, form: OpForm, graph: Graph, point: di
         return FormResult(label, False, str(result.failure))
     reference = _REFERENCE.run(graph, point)
     point_text = ", ".join(f"{name}={value:g}" for name, value in point.items())
+    reached, starved = [], []
     for name in graph.inputs:
         expected = reference.gradient[name]
         got = result.gradient.get(name)
         if expected is None or expected == 0 or not math.isfinite(expected):
             continue
         if got is None or got == 0 or not math.isfinite(got):
-            return FormResult(label, False, f"forward works but no gradient reaches {name} (got {got!r})")
+            starved.append(f"{name} (got {got!r})")
+            continue
+        reached.append(name)
         if not _close(got, expected):
             notes.append(f"{op_name}: d({label})/d{name} at {point_text} is {got!r}, reference {expected!r}")
+    if starved:
+        notes.append(f"{op_name}: no gradient reaches {', '.join(starved)} in {label} at {point_text}")
     if result.value is not None and reference.value is not None and not _close(result.value, reference.value):
         notes.append(f"{op_name}: {label} at {point_text} is {result.value!r}, reference {reference.value!r}")
+    if starved and not reached:
+        return FormResult(label, True, f"forward works but no gradient reaches {', '.join(starved)}", False)
     return FormResult(label, True)
 
 
@@ -313,11 +324,15 @@ def _probe_op(api: ValueApi, op_name: str, mapping: ApiMapping, leaf: Any) -> Op
         notes: list[str] = []
         results = [_try_form(api, op_name, form, graph, point, notes) for graph, point in _probe_graphs(op_name)]
         failed = [result for result in results if not result.ok]
-        support = OpSupport(op_name, not failed, form.describe(), results)
-        if not failed:
+        backpropagates = any(result.backpropagates for result in results)
+        support = OpSupport(op_name, not failed and backpropagates, form.describe(), results)
+        if support.supported:
             support.reason = "; ".join(notes)
             return support
-        support.reason = f"{len(failed)} of {len(results)} forms fail with {form.describe()}"
+        if failed:
+            support.reason = f"{len(failed)} of {len(results)} forms fail with {form.describe()}"
+        else:
+            support.reason = f"no gradient flows through {form.describe()} in any form"
         if best is None or sum(r.ok for r in results) > sum(r.ok for r in best.forms):
             best = support
     if best is not None:

@@ -16,7 +16,7 @@ Spec forms:
 
 Python keeps one module per name, so one process cannot hold two packages
 with the same top-level name from different folders.  Loading the second
-raises ``EngineLoadError``; run it as a process engine instead.
+raises ``EngineLoadError``; run it in a child process with ``python:SPEC``.
 """
 
 from __future__ import annotations
@@ -61,6 +61,16 @@ def register_spec_prefix(prefix: str, factory: SpecFactory) -> None:
     _PREFIXES[prefix] = factory
 
 
+def _register_builtin_prefixes() -> None:
+    """Register the process-engine prefixes (``process:``, ``python:``) unless already set."""
+    try:
+        from ._process import SPEC_PREFIXES
+    except ImportError:
+        return
+    for prefix, factory in SPEC_PREFIXES.items():
+        _PREFIXES.setdefault(prefix, factory)
+
+
 def parse_spec(spec: str) -> tuple[str, str, Optional[str], Optional[str]]:
     """Split ``module:Class[@PATH][?map=FILE]`` into (module, class path, PATH, FILE)."""
     text, _, query = spec.partition("?")
@@ -93,6 +103,7 @@ def load_engine(spec: str, *, mapping: Union[None, Mapping[str, Any], str, ApiMa
     spec = spec.strip()
     if spec == "reference":
         return ReferenceEngine()
+    _register_builtin_prefixes()
     prefix, _, argument = spec.partition(":")
     if prefix in _PREFIXES:
         return _PREFIXES[prefix](argument)
@@ -134,8 +145,8 @@ def _check_conflict(spec: str, top: str, folder: Optional[str]) -> None:
     if not same:
         raise EngineLoadError(
             f"engine spec {spec!r}: module {top!r} is already loaded from {location or 'an unknown place'} "
-            "in this process and Python cannot load a second copy; run this engine in its own process "
-            "(a 'process:' spec)"
+            f"in this process and Python cannot load a second copy; run this engine in its own process "
+            f"with the spec 'python:{spec}'"
         )
 
 
