@@ -136,6 +136,16 @@ def test_extreme_values_round_trip():
             assert result.gradient == {"a": b, "b": a}
 
 
+def test_deep_graph_agrees():
+    # 5000 levels: a recursive topological sort overflows the default Node 20 stack here.
+    lines = ["t0 = sin(x)"] + [f"t{i} = tanh(t{i - 1}) + x*0.001" for i in range(1, 5000)]
+    graph = parse_expression("; ".join(lines))
+    with port() as engine:
+        result = engine.run(graph, {"x": 0.3})
+    expected = ReferenceEngine().run(graph, {"x": 0.3})
+    assert differences(result, expected) == []
+
+
 def test_driver_replies_build_error():
     # ProcessEngine only sends valid graphs, so talk to the driver directly.
     request = {

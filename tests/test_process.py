@@ -203,6 +203,40 @@ def test_engine_prints_do_not_corrupt_protocol(tmp_path):
         assert_worked_example(engine.run(WORKED, WORKED_POINT))
 
 
+def chain(length: int):
+    """Return a chain of ``length`` nodes, whose request is far larger than a pipe buffer."""
+    return parse_expression("; ".join(["t0 = x*1.0001"] + [f"t{i} = t{i - 1}*1.0001 + x" for i in range(1, length)]))
+
+
+def test_large_graph_round_trip():
+    graph = chain(4000)
+    expected = ReferenceEngine().run(graph, {"x": 0.5})
+    with ProcessEngine(CHILD) as engine:
+        result = engine.run(graph, {"x": 0.5})
+    assert result.failure is None
+    assert result.value == expected.value
+    assert result.gradient == expected.gradient
+    assert result.node_adjoints == expected.node_adjoints
+
+
+def test_child_not_reading_times_out(tmp_path):
+    # The request does not fit in the pipe, so only a deadline on the write ends the wait.
+    script = tmp_path / "deaf.py"
+    script.write_text(
+        "import json, time\n"
+        "from engines._child import handshake_for\n"
+        "from engines.reference import ReferenceEngine\n"
+        "print(json.dumps(handshake_for(ReferenceEngine())), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    with ProcessEngine([sys.executable, str(script)], timeout=1.0) as engine:
+        started = time.monotonic()
+        result = engine.run(chain(4000), {"x": 0.5})
+        assert time.monotonic() - started < 5.0
+        assert result.failure is not None
+        assert result.failure.phase == "timeout"
+
+
 # --- children that misbehave ---------------------------------------------------
 
 FAULTS = [
