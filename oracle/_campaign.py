@@ -26,6 +26,7 @@ from hypothesis.errors import HypothesisException
 from ._check import check, resolve_engine
 from ._records import verdict_record, write_reproducer
 from ._signature import Signature, signature_of
+from ._snippet import ValueApi, python_snippet
 from ._truth import compute_truth
 from ._verdict import Verdict
 
@@ -47,6 +48,8 @@ class Defect:
     count: int = 1
     shrunk: bool = False
     path: Optional[Path] = None
+    #: A runnable script for micrograd-style engines.
+    snippet: Optional[str] = None
 
     @property
     def size(self) -> int:
@@ -111,6 +114,7 @@ class Campaign:
         self.result = CampaignResult(seed=self.seed)
         self._known: list[Defect] = []
         self._info: dict[tuple[str, str, str], Defect] = {}
+        self._snippet_apis: dict[str, Any] = {}
 
     # --- public -------------------------------------------------------------
 
@@ -144,6 +148,7 @@ class Campaign:
         ops = tuple(sorted(set(engine.supported_ops) & set(self.ops if self.ops is not None else engine.supported_ops)))
         summary = EngineSummary(name, getattr(engine, "version", None), getattr(engine, "dtype", "float64"), ops)
         self.result.engines.append(summary)
+        self._snippet_apis[name] = snippet_api(engine)
         if not ops:
             summary.load_error = "none of the requested ops is supported by this engine"
             return
@@ -254,12 +259,39 @@ class Campaign:
                     entry.verdict = verdict
 
     def _write(self, defect: Defect) -> None:
+        api = self._snippet_apis.get(defect.signature.engine)
+        if api is not None:
+            verdict = defect.verdict
+            defect.snippet = python_snippet(verdict.truth.graph, verdict.truth.point, api, _truth_lines(verdict))
         if self.report_dir is None:
             return
         record = verdict_record(defect.verdict)
-        record.update({"signature": defect.signature.key, "count": defect.count, "shrunk": defect.shrunk})
+        record.update({"signature": defect.signature.key, "count": defect.count, "shrunk": defect.shrunk,
+                       "snippet": defect.snippet})
         name = f"{_slug(defect.signature.engine)}--{_slug(defect.signature.key)}"
         defect.path = write_reproducer(self.report_dir, name, record)
+
+
+def snippet_api(engine: Any) -> Optional[ValueApi]:
+    """How to write a Python snippet for ``engine``, if it is micrograd-style."""
+    from engines._reference_engine import ReferenceEngine
+
+    if type(engine) is ReferenceEngine:
+        return ValueApi()
+    method = getattr(engine, "snippet_api", None)
+    return method() if callable(method) else None
+
+
+def _truth_lines(verdict: Verdict) -> list[str]:
+    from mpmath import nstr
+
+    truth = verdict.truth
+    lines = [] if truth.value is None else [f"value {nstr(truth.value, 17)}"]
+    for name, entry in truth.gradient.items():
+        lo, hi = entry.admissible
+        shown = nstr(entry.value, 17) if lo == hi else f"any value in [{nstr(lo, 17)}, {nstr(hi, 17)}]"
+        lines.append(f"d/d{name} {shown if entry.defined else 'undefined'}")
+    return lines
 
 
 def _kink_ops(verdict: Verdict) -> str:
