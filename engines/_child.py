@@ -3,7 +3,8 @@
 Running an engine in its own interpreter isolates the oracle from native
 extensions that crash and lets two packages with the same import name be
 checked side by side.  ``SPEC`` is ``reference`` or any spec that
-``engines._spec.load_engine`` accepts.
+``engines._spec.load_engine`` accepts, including the framework specs
+(``torch``, ``jax``, ...).
 
 The child keeps the real stdout for protocol lines and points file
 descriptor 1 at stderr, so prints from the engine (or from C code it calls)
@@ -32,10 +33,13 @@ def load_engine_for_child(spec: str) -> Engine:
     """Return the engine named by ``spec``; ``reference`` needs no spec loader."""
     if spec == "reference":
         return ReferenceEngine()
-    try:
-        from ._spec import load_engine  # type: ignore[import-not-found]
-    except ImportError as error:
-        raise RuntimeError(f"spec={spec!r} needs engines._spec.load_engine, which is not importable ({error})") from None
+    from ._framework import SPEC_PREFIXES as FRAMEWORK_PREFIXES
+    from ._spec import load_engine, register_spec_prefix
+
+    # NOTE: engines._spec does not register the framework specs (torch, jax,
+    # ...) itself yet, so the child registers them before loading.
+    for prefix, factory in FRAMEWORK_PREFIXES.items():
+        register_spec_prefix(prefix, factory)
     return load_engine(spec)
 
 

@@ -9,6 +9,7 @@ the protocol for authors of engines in other languages.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shlex
@@ -27,8 +28,13 @@ from ._result import EngineResult, Failure
 
 __all__ = ["ProcessEngine", "SPEC_PREFIXES", "process_engine_from_spec", "python_engine_from_spec"]
 
+_log = logging.getLogger(__name__)
+
 #: Handshake failures in a row after which ``run`` stops restarting the child.
 MAX_HANDSHAKE_FAILURES = 3
+#: Default wait for a handshake, in seconds; importing a framework such as
+#: torch in the child can take several seconds on its own.
+DEFAULT_STARTUP_SECONDS = 30.0
 #: Maximum wait, in seconds, for a child to exit after its stdin is closed.
 CLOSE_GRACE_SECONDS = 2.0
 
@@ -49,7 +55,8 @@ class ProcessEngine:
     """An engine served by a child process over the ``gradoracle.engine/1`` protocol.
 
     ``command`` is the argument list of the child (no shell).  ``timeout`` is
-    the number of seconds allowed for the handshake and for each reply.
+    the number of seconds allowed for each reply, and ``startup_timeout`` the
+    number allowed for each handshake (default: ``timeout``, but at least 30).
     ``cwd`` and ``env`` are passed to ``subprocess.Popen``, so ``env``
     replaces the environment rather than extending it.  ``name`` overrides
     the engine name from the handshake in reports.
@@ -70,6 +77,7 @@ class ProcessEngine:
         cwd: Optional[str | os.PathLike[str]] = None,
         env: Optional[Mapping[str, str]] = None,
         name: Optional[str] = None,
+        startup_timeout: Optional[float] = None,
     ) -> None:
         if isinstance(command, str) or not command or not all(isinstance(arg, str) for arg in command):
             raise InvalidArgument(
@@ -79,6 +87,13 @@ class ProcessEngine:
             math.isfinite(timeout) and timeout > 0
         ):
             raise InvalidArgument(f"timeout={timeout!r} must be a positive number of seconds")
+        if startup_timeout is None:
+            startup_timeout = max(float(timeout), DEFAULT_STARTUP_SECONDS)
+        if isinstance(startup_timeout, bool) or not isinstance(startup_timeout, (int, float)) or not (
+            math.isfinite(startup_timeout) and startup_timeout > 0
+        ):
+            raise InvalidArgument(f"startup_timeout={startup_timeout!r} must be a positive number of seconds")
+        self.startup_timeout = float(startup_timeout)
         self.command = list(command)
         self.timeout = float(timeout)
         self.cwd = None if cwd is None else os.fspath(cwd)
@@ -129,7 +144,7 @@ class ProcessEngine:
         except OSError as error:
             raise _HandshakeFailed(f"could not start the command: {error}") from None
 
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self.startup_timeout
         try:
             handshake = parse_handshake(decode_line(child.read_line(deadline)))
             if expected is not None and handshake != expected:
@@ -137,17 +152,19 @@ class ProcessEngine:
                     f"the restarted child sent a different handshake ({handshake}) than the first ({expected})"
                 )
         except ReplyTimeout:
-            problem = f"no handshake within {self.timeout:g} s"
+            problem = f"no handshake within {self.startup_timeout:g} s"
         except ChildExited as error:
             problem = f"the child {describe_exit(error.exit_code)} before its handshake"
         except (ProtocolError, LineTooLong) as error:
             problem = f"invalid handshake: {error}"
         else:
             self._slot[0] = child
+            _log.debug("started child pid %d for %s (engine %s)", child.pid, shlex.join(self.command), handshake.engine)
             return handshake
 
         child.kill()
         tail = child.stderr_tail()
+        _log.warning("child pid %d for %s failed its handshake: %s", child.pid, shlex.join(self.command), problem)
         raise _HandshakeFailed(problem + (f"; stderr tail: {tail[-1000:]!r}" if tail else ""))
 
     def _discard_child(self) -> str:
@@ -211,6 +228,13 @@ class ProcessEngine:
                 error_type="ProtocolError",
                 message=f"request {request_id}: {error}" + _format_tail(tail),
             )
+        _log.warning(
+            "engine %s, request %d: %s: %s; the child is restarted for the next request",
+            self.name,
+            request_id,
+            failure.error_type,
+            failure.message.split("\n", 1)[0],
+        )
         return EngineResult(value=None, failure=failure)
 
     def _restart(self) -> Optional[Failure]:
@@ -234,6 +258,7 @@ class ProcessEngine:
                 f"{MAX_HANDSHAKE_FAILURES}): {error}",
             )
         self._handshake_failures = 0
+        _log.info("restarted the child for engine %s as pid %s", self.name, self.pid)
         return None
 
     def __repr__(self) -> str:

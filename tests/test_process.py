@@ -156,6 +156,28 @@ def test_child_serves_value_like_spec():
         assert result.gradient == {"a": -6.0}
 
 
+def test_child_serves_framework_spec():
+    pytest.importorskip("torch")
+    with SPEC_PREFIXES["python"]("torch") as engine:
+        assert engine.name == "python:torch"
+        assert_worked_example(engine.run(WORKED, WORKED_POINT))
+
+
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        ({"command": "python -m engines._child reference"}, "non-empty list of strings"),
+        ({"command": []}, "non-empty list of strings"),
+        ({"command": CHILD, "timeout": 0}, "timeout=0"),
+        ({"command": CHILD, "timeout": math.inf}, "timeout=inf"),
+        ({"command": CHILD, "startup_timeout": -1.0}, "startup_timeout=-1.0"),
+    ],
+)
+def test_invalid_arguments_rejected(options, fragment):
+    with pytest.raises(InvalidArgument, match=re.escape(fragment)):
+        ProcessEngine(**options)
+
+
 def test_empty_process_spec_rejected():
     with pytest.raises(EngineLoadError, match="needs a command"):
         SPEC_PREFIXES["process"]("  ")
@@ -334,7 +356,7 @@ def test_hang_times_out_and_kills_group():
 )
 def test_bad_handshake_rejected_at_start(tmp_path, mode, fragment):
     with pytest.raises(EngineLoadError) as caught:
-        ProcessEngine(double("bad_handshake.py", str(tmp_path / "starts"), mode, "b"), timeout=0.5)
+        ProcessEngine(double("bad_handshake.py", str(tmp_path / "starts"), mode, "b"), startup_timeout=0.5)
     assert fragment in str(caught.value)
     assert "\n" not in str(caught.value)
 
