@@ -47,9 +47,9 @@ def _progress(total: int, quiet: bool):
               help="Worker processes; each draws its own share of the examples. Default: 1.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("gradoracle-reports"), metavar="DIR",
-              help="Folder for reproducers (written as found) and report.json/report.md. "
+              help="Folder for reproducers (written as found) and report.json, report.md and report.html. "
                    "Default: gradoracle-reports.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
               help="What to print on stdout. Default: text.")
 @click.option("--no-state-checks", is_flag=True, help="Skip the backward-twice and reuse checks. Default: off.")
 @handle_errors
@@ -64,6 +64,7 @@ def fuzz_command(engine: tuple[str, ...], ops: Optional[str], max_examples: int,
     from engines._discover import installed_engines
 
     from ._campaign import fuzz
+    from ._html import render_html
     from ._report import campaign_record, render_json, render_markdown, render_text
 
     if max_examples < 1:
@@ -102,7 +103,8 @@ def fuzz_command(engine: tuple[str, ...], ops: Optional[str], max_examples: int,
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "report.json").write_text(render_json(record), encoding="utf-8")
     (report_dir / "report.md").write_text(render_markdown(record), encoding="utf-8")
-    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown}
+    (report_dir / "report.html").write_text(render_html(record), encoding="utf-8")
+    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}
     click.echo(renderers[output_format](record), nl=False)
     if output_format == "text":
         click.echo(f"report: {report_dir / 'report.md'}", err=True)
@@ -156,11 +158,12 @@ def replay_command(path: Path, engine_specs: tuple[str, ...], output_format: str
 
 @cli.command("report")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["markdown", "text", "json"]), default="markdown",
+@click.option("--format", "output_format", type=click.Choice(["markdown", "text", "json", "html"]), default="markdown",
               help="Output format. Default: markdown.")
 @handle_errors
 def report_command(path: Path, output_format: str) -> None:
     """Render a saved report.json again."""
+    from ._html import render_html
     from ._report import REPORT_SCHEMA, render_json, render_markdown, render_text
 
     try:
@@ -169,5 +172,5 @@ def report_command(path: Path, output_format: str) -> None:
         raise UsageFailure(f"report file={str(path)!r} is not JSON: {error}") from None
     if not isinstance(record, dict) or record.get("schema") != REPORT_SCHEMA:
         raise UsageFailure(f"report file={str(path)!r} is not a {REPORT_SCHEMA} document")
-    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown}
+    renderers = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}
     click.echo(renderers[output_format](record), nl=False)

@@ -81,7 +81,9 @@ def _short(value: Any) -> str:
     number = float(value)
     if math.isnan(number) or math.isinf(number):
         return str(number)
-    return _short_mpf(number)
+    from mpmath import mpf
+
+    return _short_mpf(mpf(number))
 
 
 def _short_mpf(value: Any) -> str:
