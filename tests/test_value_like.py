@@ -187,7 +187,7 @@ def test_recursion_error_is_backward_failure() -> None:
     assert result.failure is not None
     assert result.failure.phase == "backward"
     assert result.failure.error_type == "RecursionError"
-    assert result.value == 3000.5
+    assert result.value == 12000.5
 
 
 def test_overflow_is_forward_failure() -> None:
