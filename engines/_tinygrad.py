@@ -14,11 +14,18 @@ result carries per-node adjoints.  A node or an input the output does not
 depend on keeps ``grad`` None and is reported as None.  Leaves are one-element
 buffers reshaped to scalars, because a tensor made from a bare Python float
 is a constant with no device.
+
+Importing tinygrad 0.14 raises the interpreter's recursion limit to 10000
+(``tinygrad/schedule/rangeify.py`` calls ``sys.setrecursionlimit``).  The
+adapter restores the caller's limit after the import and raises it to
+tinygrad's value only for the duration of each run, so code that relies on
+the usual limit, such as tests of recursion failures, is not affected.
 """
 
 from __future__ import annotations
 
 import operator
+import sys
 from typing import Any, Callable
 
 from oracle._graph import Graph, Point
@@ -29,6 +36,8 @@ from ._result import EngineResult, Phase
 __all__ = ["TinygradEngine"]
 
 DEFAULT_DEVICE = "PYTHON"
+#: The recursion limit tinygrad 0.14 sets for itself on import.
+TINYGRAD_RECURSION_LIMIT = 10000
 
 
 class TinygradEngine:
@@ -37,7 +46,11 @@ class TinygradEngine:
     def __init__(self, dtype: str = "float32", device: str = DEFAULT_DEVICE) -> None:
         self.dtype = check_dtype("tinygrad", dtype, ("float32", "float64"))
         self.device = device
-        tinygrad = import_framework("tinygrad", "tinygrad")
+        recursion_limit = sys.getrecursionlimit()
+        try:
+            tinygrad = import_framework("tinygrad", "tinygrad")
+        finally:
+            sys.setrecursionlimit(recursion_limit)
         self._tensor = tinygrad.Tensor
         self._dtype = getattr(tinygrad.dtypes, dtype)
         self._context = import_framework("tinygrad.helpers", "tinygrad").Context
@@ -86,8 +99,13 @@ class TinygradEngine:
         if failure is not None:
             return EngineResult(value=None, failure=failure)
 
-        with self._context(DEV=self.device):
-            return self._run(graph, point)
+        recursion_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(recursion_limit, TINYGRAD_RECURSION_LIMIT))
+        try:
+            with self._context(DEV=self.device):
+                return self._run(graph, point)
+        finally:
+            sys.setrecursionlimit(recursion_limit)
 
     def _run(self, graph: Graph, point: Point) -> EngineResult:
         Tensor = self._tensor

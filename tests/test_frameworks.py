@@ -7,7 +7,9 @@ unique.  It records behaviour and does not judge correctness.
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import subprocess
 import sys
 from typing import Any, Optional
 
@@ -36,14 +38,24 @@ FRAMEWORK_OF = {
 TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
 
 
+def skip_without(module: str) -> None:
+    """Skip the test unless ``module`` is installed, without importing it.
+
+    The adapters must do the first import themselves: importing tinygrad
+    changes the recursion limit, and the adapter is what undoes that.
+    """
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed")
+
+
 @pytest.fixture(scope="module", params=sorted(SPEC_PREFIXES))
 def engine(request: pytest.FixtureRequest) -> Any:
-    pytest.importorskip(FRAMEWORK_OF[request.param])
+    skip_without(FRAMEWORK_OF[request.param])
     return SPEC_PREFIXES[request.param]("")
 
 
 def make_engine(spec: str) -> Any:
-    pytest.importorskip(FRAMEWORK_OF[spec])
+    skip_without(FRAMEWORK_OF[spec])
     return SPEC_PREFIXES[spec]("")
 
 
@@ -53,14 +65,14 @@ def test_specs_cover_every_framework() -> None:
 
 @pytest.mark.parametrize("spec", ["torch", "torch-float32", "jax", "jax-float32", "autograd"])
 def test_spec_argument_is_rejected(spec: str) -> None:
-    pytest.importorskip(FRAMEWORK_OF[spec])
+    skip_without(FRAMEWORK_OF[spec])
 
     with pytest.raises(EngineLoadError, match=rf"'{spec}:fast' takes no argument"):
         SPEC_PREFIXES[spec]("fast")
 
 
 def test_tinygrad_spec_argument_is_device() -> None:
-    pytest.importorskip("tinygrad")
+    skip_without("tinygrad")
 
     assert SPEC_PREFIXES["tinygrad"]("").device == "PYTHON"
     assert SPEC_PREFIXES["tinygrad-float64"]("CPU").device == "CPU"
@@ -68,7 +80,7 @@ def test_tinygrad_spec_argument_is_device() -> None:
 
 def test_load_engine_resolves_registered_specs() -> None:
     spec_module = pytest.importorskip("engines._spec")
-    pytest.importorskip("torch")
+    skip_without("torch")
     for prefix, factory in SPEC_PREFIXES.items():
         spec_module.register_spec_prefix(prefix, factory)
 
@@ -486,3 +498,28 @@ def test_kink_gradients_as_observed(
             f"{engine.name} {engine.version}: d/d{name} of {expression} at {point} is {actual!r}, "
             f"recorded {want!r}"
         )
+
+
+# A fresh interpreter, so that no earlier test has imported tinygrad yet.
+RECURSION_LIMIT_SCRIPT = """
+import sys
+before = sys.getrecursionlimit()
+from engines._tinygrad import TinygradEngine
+engine = TinygradEngine()
+after_import = sys.getrecursionlimit()
+result = engine.run(__import__("oracle").parse_expression("a * b"), {"a": 1.0, "b": 2.0})
+print(before, after_import, sys.getrecursionlimit(), result.failure)
+"""
+
+
+def test_tinygrad_keeps_recursion_limit() -> None:
+    skip_without("tinygrad")
+
+    completed = subprocess.run(
+        [sys.executable, "-c", RECURSION_LIMIT_SCRIPT], capture_output=True, text=True, timeout=120, check=True
+    )
+    before, after_import, after_run, failure = completed.stdout.split()
+
+    assert failure == "None"
+    assert after_import == before
+    assert after_run == before
