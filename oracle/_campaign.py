@@ -278,8 +278,25 @@ def snippet_api(engine: Any) -> Optional[ValueApi]:
 
     if type(engine) is ReferenceEngine:
         return ValueApi()
-    method = getattr(engine, "snippet_api", None)
-    return method() if callable(method) else None
+    api = getattr(engine, "api", None)
+    cls = getattr(engine, "cls", None)
+    if api is None or cls is None or not hasattr(api, "ops"):
+        return None
+    methods = {name: form.name for name, form in api.ops.items() if getattr(form, "kind", "") == "method"}
+    grad = api.grad.name + ("()" if api.grad.kind == "method" else "")
+    data = api.data.name + ("()" if api.data.kind == "method" else "")
+    return ValueApi(cls.__module__, cls.__qualname__, api.backward, grad, data, methods, _spec_folder(engine))
+
+
+def _spec_folder(engine: Any) -> Optional[str]:
+    """The folder of a ``module:Class@DIR`` spec, so the snippet imports from there."""
+    from engines._spec import parse_spec
+    from oracle._errors import EngineLoadError
+
+    try:
+        return parse_spec(getattr(engine, "name", ""))[2]
+    except EngineLoadError:
+        return None
 
 
 def _truth_lines(verdict: Verdict) -> list[str]:
