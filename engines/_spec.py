@@ -62,13 +62,15 @@ def register_spec_prefix(prefix: str, factory: SpecFactory) -> None:
 
 
 def _register_builtin_prefixes() -> None:
-    """Register the process-engine prefixes (``process:``, ``python:``) unless already set."""
-    try:
-        from ._process import SPEC_PREFIXES
-    except ImportError:
-        return
-    for prefix, factory in SPEC_PREFIXES.items():
-        _PREFIXES.setdefault(prefix, factory)
+    """Register the built-in prefixes unless already set: process engines
+    (``process:``, ``python:``) and frameworks (``torch``, ``jax``, ...).
+    Neither module imports a framework until an engine is made."""
+    from ._framework import SPEC_PREFIXES as FRAMEWORK_PREFIXES
+    from ._process import SPEC_PREFIXES as PROCESS_PREFIXES
+
+    for prefixes in (PROCESS_PREFIXES, FRAMEWORK_PREFIXES):
+        for prefix, factory in prefixes.items():
+            _PREFIXES.setdefault(prefix, factory)
 
 
 def parse_spec(spec: str) -> tuple[str, str, Optional[str], Optional[str]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Union
 
-__all__ = ["Value", "ReferenceEngine"]
+__all__ = ["Value"]
 
 Number = Union[int, float]
 INF = math.inf
@@ -235,4 +235,12 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
 
-from ._reference_engine import ReferenceEngine  # noqa: E402  (runs graphs on Value)
+
+def __getattr__(name: str):
+    # ReferenceEngine (the graph runner) lives beside this file; importing it
+    # lazily keeps this module free of the graph IR and avoids a cycle.
+    if name == "ReferenceEngine":
+        from ._reference_engine import ReferenceEngine
+
+        return ReferenceEngine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
