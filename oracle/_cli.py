@@ -61,13 +61,13 @@ def cli() -> None:
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Console-script entry point."""
-    from . import _cli_check, _cli_fuzz, _cli_matrix  # noqa: F401  (register the commands)
+    from . import _cli_check, _cli_fuzz, _cli_gate, _cli_matrix  # noqa: F401  (register the commands)
 
     cli.main(args=argv, prog_name="gradoracle")
 
 
 def _register() -> None:
-    from . import _cli_check, _cli_fuzz, _cli_matrix  # noqa: F401
+    from . import _cli_check, _cli_fuzz, _cli_gate, _cli_matrix  # noqa: F401
 
 
 if __name__ == "__main__":  # pragma: no cover
