@@ -212,7 +212,7 @@ def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
             if ball is None:
                 node_locals.append(None)
                 continue
-            radius = ball.radius + slope + (rho * abs(ball.centre) if ctx.isfinite(ball.centre) else ctx.zero)
+            radius = ball.radius + slope + _rounding(ctx, rho, ball.centre, fmt.floor)
             node_locals.append(Ball(ball.centre, radius))
         local_balls.append(node_locals)
 
@@ -225,13 +225,13 @@ def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
             if local is None or ctx.isnan(local.centre):
                 continue
             product = adjoint.times(local, ctx)
-            product = Ball(product.centre, product.radius + _rounding(ctx, rho, product.centre))
+            product = Ball(product.centre, product.radius + _rounding(ctx, rho, product.centre, fmt.floor))
             if isinstance(arg, str):
                 total = leaves[arg].plus(product)
-                leaves[arg] = Ball(total.centre, total.radius + _rounding(ctx, rho, total.centre))
+                leaves[arg] = Ball(total.centre, total.radius + _rounding(ctx, rho, total.centre, fmt.floor))
             else:
                 total = adjoints[arg].plus(product)
-                adjoints[arg] = Ball(total.centre, total.radius + _rounding(ctx, rho, total.centre))
+                adjoints[arg] = Ball(total.centre, total.radius + _rounding(ctx, rho, total.centre, fmt.floor))
     adjoints = [_overflowed(ctx, ball, fmt) for ball in adjoints]
     leaves = {name: _overflowed(ctx, ball, fmt) for name, ball in leaves.items()}
     return Attainable(values, adjoints, leaves)
@@ -244,7 +244,9 @@ def _overflowed(ctx: Any, ball: Ball, fmt: FloatFormat) -> Ball:
     return ball
 
 
-def _rounding(ctx: Any, rho: Mpf, centre: Mpf) -> Mpf:
-    if not ctx.isfinite(centre):
+def _rounding(ctx: Any, rho: Mpf, centre: Mpf, floor: float) -> Mpf:
+    """Rounding error of one float operation with result ``centre``: relative
+    above the normal range, at most one subnormal step below it."""
+    if not ctx.isfinite(centre) or centre == 0:
         return ctx.zero
-    return rho * abs(centre)
+    return rho * abs(centre) + floor
