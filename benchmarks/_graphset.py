@@ -9,12 +9,14 @@ the commit it was measured on.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from oracle._graph import Graph
+from oracle._graph import Graph, point_to_json
 from oracle._parse import parse_expression
 from strategies import examples
 
@@ -44,6 +46,12 @@ class GraphSet:
 
     def __len__(self) -> int:
         return len(self.examples)
+
+    @property
+    def digest(self) -> str:
+        """A short SHA-256 of the graphs and points, to tell whether two runs measured the same set."""
+        text = json.dumps([[graph.to_json(), point_to_json(point)] for graph, point in self.examples], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class _Enough(Exception):
@@ -110,3 +118,4 @@ def label(benchmark: Any, graph_set: GraphSet, measure: str) -> None:
     benchmark.group = graph_set.name
     benchmark.extra_info["measure"] = measure
     benchmark.extra_info["graphs"] = len(graph_set)
+    benchmark.extra_info["graph_set_digest"] = graph_set.digest
