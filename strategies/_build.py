@@ -10,6 +10,7 @@ that deleting a node is a local shrink.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from hypothesis import strategies as st
@@ -17,17 +18,18 @@ from hypothesis import strategies as st
 from oracle._graph import Const, Graph, Node, Operand
 from oracle._ops import OPS
 
-from ._values import Requirement, binary_constants, pow_exponents, rpow_bases
+from ._values import Requirement, choices, draw_base, draw_constant, draw_exponent, integers_between
 
 _NAMES = ("x", "y", "z", "w")
 
 # Operand kinds, weighted by repetition.  "recent" is the latest node,
 # "same" repeats the first operand (t*t), "open" is the latest node that no
-# node uses yet (it joins a side branch back in, so few nodes are pruned and
-# diamonds are common) and "node" is any earlier node.  The first entry is
-# the shrink target.
+# node uses yet (it joins a side branch back in, so few nodes are pruned),
+# "parent" is a node that the latest node uses (with "recent" as the other
+# operand it closes a diamond) and "node" is any earlier node.  The first
+# entry is the shrink target.
 _FIRST_KINDS = ("input", "recent", "recent", "recent", "open", "node", "const")
-_SECOND_KINDS = ("input", "recent", "same", "same", "open", "open", "node", "const")
+_SECOND_KINDS = ("input", "recent", "same", "same", "open", "parent", "node", "const")
 
 
 def input_name(index: int) -> str:
@@ -43,7 +45,7 @@ def more_flags(max_nodes: int) -> st.SearchStrategy[bool]:
     remain after pruning (measured over 300 draws).
     """
     k = max(1, max_nodes - 2)
-    return st.integers(0, k).map(bool)
+    return integers_between(0, k).map(bool)
 
 
 class GraphBuilder:
@@ -93,12 +95,16 @@ class GraphBuilder:
 
     # --- hooks that ``examples`` overrides to keep values in their domains ---
 
-    def draw_input(self, draw: Callable, requirement: Requirement) -> str:
-        """Draw an input for an operand slot that has ``requirement``."""
-        return input_name(draw(st.integers(0, self.max_inputs - 1)))
+    def draw_fresh_value(self, draw: Callable, requirement: Requirement) -> Optional[float]:
+        """Draw the value an input gets if an operand slot with ``requirement`` uses it first."""
+        return None
+
+    def resolve_input(self, name: str, fresh_value: Optional[float]) -> str:
+        """Return input ``name``, giving it ``fresh_value`` if it has no value yet."""
+        return name
 
     def draw_rpow_base(self, draw: Callable, exponent: Operand) -> Const:
-        return Const(draw(rpow_bases()))
+        return Const(draw_base(draw))
 
     def place(self, draw: Callable, op: str, args: list[Operand], room: int, chained: Optional[int]) -> bool:
         """Add the node; return False to end the graph before it.
@@ -110,7 +116,7 @@ class GraphBuilder:
         return True
 
 
-def requirements(op: str, args: Sequence[Operand]) -> tuple[Requirement, ...]:
+def requirements(op: str, args: Sequence[Optional[Operand]]) -> tuple[Requirement, ...]:
     """Return the domain requirement on each operand of ``op``.
 
     Together these are exactly the op table's domains: pow's requirement on
@@ -129,7 +135,7 @@ def requirements(op: str, args: Sequence[Operand]) -> tuple[Requirement, ...]:
         exponent = args[1]
         assert isinstance(exponent, Const)
         return (_pow_base_requirement(exponent.value), None)
-    return (None,) * OPS[op].arity
+    return (None, None)[: OPS[op].arity]
 
 
 def _pow_base_requirement(exponent: float) -> Requirement:
@@ -143,69 +149,101 @@ def _chained_slot(op: str) -> int:
     return 1 if op == "rpow" else 0
 
 
-def draw_variable(
-    draw: Callable, builder: GraphBuilder, kind: str, first: Optional[Operand], requirement: Requirement
+@dataclass(frozen=True)
+class OperandChoice:
+    """The draws behind one operand; ``kind`` selects which of them is used."""
+
+    kind: str
+    input_index: int
+    offset: int
+    constant: float
+
+
+def draw_choice(draw: Callable, builder: GraphBuilder, kinds: Sequence[str]) -> OperandChoice:
+    """Draw an operand choice.
+
+    Every part is drawn whatever the kind (only an arbitrary-float constant
+    adds a draw), so that when the shrinker lowers the kind toward "input"
+    the draws after it keep their meaning.
+    """
+    # Kind, input and offset share one integer draw, kind most significant,
+    # which costs a third of the draws and still shrinks toward (input x).
+    offsets = max(1, len(builder.nodes))
+    per_kind = builder.max_inputs * offsets
+    code = draw(integers_between(0, len(kinds) * per_kind - 1))
+    kind = kinds[code // per_kind]
+    input_index, offset = divmod(code % per_kind, offsets)
+    return OperandChoice(kind, input_index, offset, draw_constant(draw))
+
+
+def resolve(
+    draw: Callable,
+    builder: GraphBuilder,
+    choice: OperandChoice,
+    first: Optional[Operand],
+    fresh_value: Optional[float],
 ) -> Operand:
-    """Turn an operand kind into an input name or a node index."""
+    """Turn an operand choice into a constant, an input name or a node index."""
+    kind = choice.kind
+    latest = builder.latest
+    if kind == "const":
+        return Const(choice.constant)
     if kind == "same" and first is not None and not isinstance(first, Const):
         return first
-    latest = builder.latest
     if kind == "recent" and latest is not None:
         return latest
     if kind == "node" and latest is not None:
-        return latest - draw(st.integers(0, latest))
+        return latest - min(choice.offset, latest)
+    if kind == "parent" and latest is not None:
+        parents = [arg for arg in builder.nodes[latest].args if isinstance(arg, int)]
+        return parents[0] if parents else latest
     if kind == "open" and latest is not None:
         side = builder.open_node(first)
         return side if side is not None else latest
-    return builder.draw_input(draw, requirement)
+    return builder.resolve_input(input_name(choice.input_index), fresh_value)
 
 
 def draw_step(draw: Callable, builder: GraphBuilder, room: int, forced: bool) -> bool:
-    """Draw one op and its operands, and place it; return False to stop."""
-    op = draw(st.sampled_from(builder.ops))
+    """Draw one op and its operands, and place it; return False to stop.
+
+    Each node draws the same parts whatever its op (two operand choices, an
+    exponent, a value for each operand in case it is a new input, and an
+    rpow base), so that shrinking the op or deleting an earlier node keeps
+    the later draws aligned with their meaning.
+    """
+    op = draw(choices(builder.ops))
     entry = OPS[op]
+    const_allowed = entry.arity == 2 and entry.constant is None and op != "powv"
+    first_choice = draw_choice(draw, builder, _FIRST_KINDS if const_allowed else _FIRST_KINDS[:-1])
+    second_kinds = _SECOND_KINDS
+    if not const_allowed or first_choice.kind == "const":
+        second_kinds = _SECOND_KINDS[:-1]
+    second_choice = draw_choice(draw, builder, second_kinds)
+    exponent = Const(draw_exponent(draw))
+
     chained = _chained_slot(op) if forced and builder.latest is not None else None
-    args: list[Operand] = []
+    slot_requirements = requirements(op, [None, exponent]) + (None,)
+    fresh_values = [builder.draw_fresh_value(draw, slot_requirements[slot]) for slot in (0, 1)]
+
+    def operand(slot: int, choice: OperandChoice, first: Optional[Operand]) -> Operand:
+        if slot == chained:
+            assert builder.latest is not None
+            return builder.latest
+        return resolve(draw, builder, choice, first, fresh_values[slot])
 
     if op == "pow":
-        exponent = Const(draw(pow_exponents()))
-        base_requirement = _pow_base_requirement(exponent.value)
-        args = [_operand(draw, builder, 0, chained, _FIRST_KINDS[:-1], None, base_requirement), exponent]
+        args = [operand(0, first_choice, None), exponent]
     elif op == "rpow":
-        exponent = _operand(draw, builder, 1, chained, _FIRST_KINDS[:-1], None, None)
-        args = [builder.draw_rpow_base(draw, exponent), exponent]
+        power = operand(1, first_choice, None)
+        args = [builder.draw_rpow_base(draw, power), power]
     elif entry.arity == 1:
-        args = [_operand(draw, builder, 0, chained, _FIRST_KINDS[:-1], None, requirements(op, [None])[0])]
+        args = [operand(0, first_choice, None)]
     else:
-        slot_requirements = requirements(op, [None, None])
-        const_allowed = op != "powv"
-        first_kinds = _FIRST_KINDS if const_allowed else _FIRST_KINDS[:-1]
-        first = _operand(draw, builder, 0, chained, first_kinds, None, slot_requirements[0])
-        second_kinds = _SECOND_KINDS
-        if not const_allowed or isinstance(first, Const):
-            second_kinds = tuple(kind for kind in _SECOND_KINDS if kind != "const")
-        second = _operand(draw, builder, 1, chained, second_kinds, first, slot_requirements[1])
-        args = [first, second]
+        first = operand(0, first_choice, None)
+        args = [first, operand(1, second_choice, first)]
+    if op != "rpow":
+        draw_base(draw)  # unused, drawn so that every node has the same parts
     return builder.place(draw, op, args, room, chained)
-
-
-def _operand(
-    draw: Callable,
-    builder: GraphBuilder,
-    slot: int,
-    chained: Optional[int],
-    kinds: Sequence[str],
-    first: Optional[Operand],
-    requirement: Requirement,
-) -> Operand:
-    if chained == slot:
-        latest = builder.latest
-        assert latest is not None
-        return latest
-    kind = draw(st.sampled_from(kinds))
-    if kind == "const":
-        return Const(draw(binary_constants()))
-    return draw_variable(draw, builder, kind, first, requirement)
 
 
 def draw_nodes(draw: Callable, builder: GraphBuilder, min_nodes: int, max_nodes: int) -> None:
@@ -216,10 +254,18 @@ def draw_nodes(draw: Callable, builder: GraphBuilder, min_nodes: int, max_nodes:
     adds at least one live node per node added, so the pruned graph always
     has between ``min_nodes`` and ``max_nodes`` nodes.
     """
-    flags = more_flags(max_nodes)
-    while True:
-        room = max_nodes - len(builder.nodes)
-        if builder.live_count() >= min_nodes and (room == 0 or not draw(flags)):
-            return
-        if not draw_step(draw, builder, room, forced=room < min_nodes):
-            return
+    next_node = _next_node(builder, more_flags(max_nodes), min_nodes, max_nodes)
+    while draw(next_node):
+        pass
+
+
+@st.composite
+def _next_node(
+    draw: Callable, builder: GraphBuilder, flags: st.SearchStrategy[bool], min_nodes: int, max_nodes: int
+) -> bool:
+    # One draw per node, flag included, so the shrinker sees each node as one
+    # span and can delete it whole.
+    room = max_nodes - len(builder.nodes)
+    if builder.live_count() >= min_nodes and (room == 0 or not draw(flags)):
+        return False
+    return draw_step(draw, builder, room, forced=room < min_nodes)

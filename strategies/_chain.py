@@ -16,7 +16,7 @@ from oracle._graph import Const, Operand
 from oracle._ops import OPS
 
 from ._build import GraphBuilder, input_name
-from ._values import binary_constants, pow_exponents, rpow_bases
+from ._values import choices, draw_base, draw_constant, draw_exponent, integers_between
 
 
 @dataclass(frozen=True)
@@ -36,20 +36,20 @@ class ChainStep:
 @st.composite
 def chain_steps(draw: Callable, ops: tuple[str, ...], max_inputs: int) -> ChainStep:
     """One chain step using an op of ``ops``; shrinks toward the first op."""
-    op = draw(st.sampled_from(ops))
+    op = draw(choices(ops))
     if OPS[op].arity == 1:
         return ChainStep(op, 0, None)
     if op == "pow":
-        return ChainStep(op, 0, Const(draw(pow_exponents())))
+        return ChainStep(op, 0, Const(draw_exponent(draw)))
     if op == "rpow":
-        return ChainStep(op, 1, Const(draw(rpow_bases())))
-    slot = draw(st.integers(0, 1))
+        return ChainStep(op, 1, Const(draw_base(draw)))
+    slot = draw(integers_between(0, 1))
     kinds = ("input", "self") if op == "powv" else ("input", "const", "self")
-    kind = draw(st.sampled_from(kinds))
+    kind = draw(choices(kinds))
     if kind == "input":
-        return ChainStep(op, slot, draw(st.integers(0, max_inputs - 1)))
+        return ChainStep(op, slot, draw(integers_between(0, max_inputs - 1)))
     if kind == "const":
-        return ChainStep(op, slot, Const(draw(binary_constants())))
+        return ChainStep(op, slot, Const(draw_constant(draw)))
     return ChainStep(op, slot, None)
 
 
@@ -78,7 +78,7 @@ def draw_chain(
     The length shrinks toward 1.
     """
     steps = draw(st.lists(chain_steps(builder.ops, builder.max_inputs), min_size=1, max_size=3))
-    depth = draw(st.integers(1, max_depth))
+    depth = draw(integers_between(1, max_depth))
     for position in range(depth):
         step = steps[position % len(steps)]
         previous = builder.latest

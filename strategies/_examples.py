@@ -25,7 +25,7 @@ from ._chain import ChainStep, draw_chain
 from ._exact import Mpf, exact_value, new_context
 from ._graphs import DEFAULT_MAX_DEPTH
 from ._validate import check_depth, check_int, check_node_bounds, check_ops
-from ._values import Requirement, input_values, rpow_bases, satisfies
+from ._values import Requirement, draw_base, input_values, integers_between, satisfies
 
 # Unary repairs, in shrink order; "mul" squares the operand (t*t).  Each is
 # used only where its exact result meets the requirement.
@@ -54,17 +54,22 @@ class ExampleBuilder(GraphBuilder):
     def ensure_input(self, draw: Callable, name: str, requirement: Requirement) -> str:
         """Draw the value of input ``name`` on its first use, inside ``requirement``."""
         if name not in self.point:
-            strategy = input_values(list(self.point.values()), special=self.special, requirement=requirement)
-            self.point[name] = draw(strategy)
+            self.point[name] = self.draw_fresh_value(draw, requirement)
         return name
 
-    def draw_input(self, draw: Callable, requirement: Requirement) -> str:
-        name = input_name(draw(st.integers(0, self.max_inputs - 1)))
-        return self.ensure_input(draw, name, requirement)
+    def draw_fresh_value(self, draw: Callable, requirement: Requirement) -> Optional[float]:
+        strategy = input_values(list(self.point.values()), special=self.special, requirement=requirement)
+        return draw(strategy)
+
+    def resolve_input(self, name: str, fresh_value: Optional[float]) -> str:
+        if name not in self.point:
+            assert fresh_value is not None
+            self.point[name] = fresh_value
+        return name
 
     def draw_rpow_base(self, draw: Callable, exponent: Operand) -> Const:
         # 0**a is inside the domain only for a > 0, so base 0 needs that.
-        return Const(draw(rpow_bases(allow_zero=bool(self.value_of(exponent) > 0))))
+        return Const(draw_base(draw, allow_zero=bool(self.value_of(exponent) > 0)))
 
     def add_valued(self, op: str, args: list[Operand], value: Mpf) -> int:
         self.values.append(value)
@@ -74,6 +79,10 @@ class ExampleBuilder(GraphBuilder):
         spare = room - 1  # nodes left for a repair op
         for slot, requirement in enumerate(requirements(op, args)):
             if satisfies(requirement, self.value_of(args[slot])):
+                continue
+            if isinstance(args[slot], Const):
+                # Only a divisor can be a constant here; 1.0 meets every requirement.
+                args[slot] = Const(1.0)
                 continue
             repaired = self._repair(draw, args[slot], requirement) if spare > 0 else None
             if repaired is not None:
@@ -105,7 +114,7 @@ class ExampleBuilder(GraphBuilder):
                 options.append((op, args, repaired))
         if not options:
             return None
-        op, args, repaired = draw(st.sampled_from(options))
+        op, args, repaired = options[draw(integers_between(0, len(options) - 1))]
         return self.add_valued(op, args, repaired)
 
     def _alternative(self, draw: Callable, requirement: Requirement) -> Operand:
@@ -116,7 +125,7 @@ class ExampleBuilder(GraphBuilder):
         candidates.extend(i for i in range(len(self.nodes)) if satisfies(requirement, self.values[i]))
         if not candidates:
             reject()
-        choice = draw(st.sampled_from(candidates))
+        choice = candidates[draw(integers_between(0, len(candidates) - 1))]
         if choice == _FRESH:
             fresh = next(input_name(i) for i in range(self.max_inputs) if input_name(i) not in self.point)
             return self.ensure_input(draw, fresh, requirement)

@@ -7,7 +7,8 @@ shrinks toward its first element and ``one_of`` toward its first branch.
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Optional, Sequence
 
 from hypothesis import strategies as st
 
@@ -29,8 +30,8 @@ SPECIAL_CONSTANTS: tuple[float, ...] = (0.0, 1.0, 2.0, -1.0, 0.5, -2.0, 3.0, -0.
 #: rules at base 0, and non-integers that need a non-negative base.
 SPECIAL_EXPONENTS: tuple[float, ...] = (2.0, 1.0, 0.0, 3.0, -1.0, -2.0, 0.5, 1.5, -0.5, 2.5)
 
-#: Positive bases for rpow.  Base 0 is added only where the exponent is known
-#: to be positive, which only ``examples`` knows.
+#: Positive bases for rpow.  Base 0 is added, second, only where the exponent
+#: is known to be positive, which only ``examples`` knows.
 SPECIAL_BASES: tuple[float, ...] = (2.0, 0.5, math.e, 10.0, 1.0, 3.0)
 
 #: A domain requirement on one operand: "positive", "nonnegative" or "nonzero".
@@ -48,31 +49,67 @@ def satisfies(requirement: Requirement, value: object) -> bool:
     return requirement is None or _CHECKS[requirement](value)  # type: ignore[arg-type]
 
 
-def binary_constants() -> st.SearchStrategy[float]:
-    """Constants for either side of add, sub, mul, div, max and min."""
-    return st.one_of(
-        st.sampled_from(SPECIAL_CONSTANTS),
-        st.integers(-10, 10).map(float),
-        st.floats(allow_nan=False, allow_infinity=False),
-    )
+# Strategies are cached because Hypothesis validates each new strategy
+# object on its first draw, which costs far more than the draw itself.
 
 
-def pow_exponents() -> st.SearchStrategy[float]:
-    """Exponents for pow: integers, halves and arbitrary values in [-4, 4]."""
-    return st.one_of(
-        st.sampled_from(SPECIAL_EXPONENTS),
-        st.integers(-5, 6).map(float),
-        st.floats(-4.0, 4.0),
-    )
+@lru_cache(maxsize=None)
+def integers_between(low: int, high: int) -> st.SearchStrategy[int]:
+    """``st.integers(low, high)``, cached."""
+    return st.integers(low, high)
 
 
-def rpow_bases(*, allow_zero: bool = False) -> st.SearchStrategy[float]:
-    """Constant bases for rpow: positive, and 0 as well when ``allow_zero``."""
-    bases = SPECIAL_BASES + ((0.0,) if allow_zero else ())
-    return st.one_of(
-        st.sampled_from(bases),
-        st.floats(0.0, 1000.0, exclude_min=True),
-    )
+@lru_cache(maxsize=None)
+def choices(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    """``st.sampled_from(options)``, cached; shrinks toward ``options[0]``."""
+    return st.sampled_from(options)
+
+
+def _integer_pool(low: int, high: int) -> tuple[float, ...]:
+    """Integers in [low, high] as floats, ordered 0, 1, -1, 2, -2, ..."""
+    return tuple(float(n) for n in sorted(range(low, high + 1), key=lambda n: (abs(n), n < 0)))
+
+
+def _pool(specials: tuple[float, ...], extra: tuple[float, ...]) -> tuple[float, ...]:
+    seen = [float(value).hex() for value in specials]
+    return specials + tuple(value for value in extra if value.hex() not in seen)
+
+
+_CONSTANT_POOL = _pool(SPECIAL_CONSTANTS, _integer_pool(-10, 10))
+_EXPONENT_POOL = _pool(SPECIAL_EXPONENTS, _integer_pool(-5, 6))
+_ANY_FLOAT = st.floats(allow_nan=False, allow_infinity=False)
+_SMALL_FLOAT = st.floats(-4.0, 4.0)
+_POSITIVE_FLOAT = st.floats(0.0, 1000.0, exclude_min=True)
+
+
+def _draw_pooled(draw: Callable, pool: tuple[float, ...], floats: st.SearchStrategy[float]) -> float:
+    """Draw from ``pool`` or, one time in four, from ``floats``; shrinks toward ``pool[0]``."""
+    # NOTE: the float is drawn only when it is used.  Always drawing it would
+    # keep later draws aligned while shrinking, but float draws make
+    # Hypothesis stop graphs after one node far more often.
+    float_slots = max(1, len(pool) // 3)
+    index = draw(integers_between(0, len(pool) + float_slots - 1))
+    return pool[index] if index < len(pool) else draw(floats)
+
+
+def draw_constant(draw: Callable) -> float:
+    """Draw a constant for either side of add, sub, mul, div, max and min.
+
+    Special constants and the integers -10..10 come first; arbitrary finite
+    floats, huge ones included, make up the remaining quarter.
+    """
+    return _draw_pooled(draw, _CONSTANT_POOL, _ANY_FLOAT)
+
+
+def draw_exponent(draw: Callable) -> float:
+    """Draw a pow exponent: special values, integers -5..6, or a float in [-4, 4]."""
+    return _draw_pooled(draw, _EXPONENT_POOL, _SMALL_FLOAT)
+
+
+def draw_base(draw: Callable, *, allow_zero: bool = False) -> float:
+    """Draw an rpow base: positive, and 0 as well when ``allow_zero``."""
+    bases = SPECIAL_BASES[:1] + ((0.0,) if allow_zero else ()) + SPECIAL_BASES[1:]
+    return _draw_pooled(draw, bases, _POSITIVE_FLOAT)
 
 
 def _unbounded_floats(requirement: Requirement) -> st.SearchStrategy[float]:
@@ -112,6 +149,20 @@ def input_values(
     toward 0.0 and then small integers.  ``requirement`` restricts every
     branch to a domain; it is not combined with bounds.
     """
+    # The key uses hex text because 0.0 == -0.0 would merge two cache entries.
+    key = tuple(float(value).hex() for value in previous)
+    return _input_values(key, special, min_value, max_value, requirement)
+
+
+@lru_cache(maxsize=4096)
+def _input_values(
+    previous_hex: tuple[str, ...],
+    special: bool,
+    min_value: Optional[float],
+    max_value: Optional[float],
+    requirement: Requirement,
+) -> st.SearchStrategy[float]:
+    previous = [float.fromhex(text) for text in previous_hex]
 
     def allowed(value: float) -> bool:
         if min_value is not None and value < min_value:
