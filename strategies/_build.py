@@ -1,8 +1,8 @@
 """Draw expression DAGs node by node, as ``graphs`` and ``examples`` share it.
 
-Every choice is drawn so that its simplest value is the simplest graph:
-an operand shrinks toward the first input ``x`` and then toward the most
-recent node, the op toward the first op of the table, and the number of
+Every choice is drawn so that its simplest value is the simplest graph.
+An operand shrinks toward the first input ``x`` and then toward the most
+recent node, and the op toward the first op of the table.  The number of
 nodes shrinks by deleting a node's draws.  The node count is not drawn up
 front.  Before each node a "more" flag is drawn, as ``st.lists`` does, so
 that deleting a node is a local shrink.
@@ -22,11 +22,11 @@ from ._values import Requirement, choices, draw_base, draw_constant, draw_expone
 
 _NAMES = ("x", "y", "z", "w")
 
-# Operand kinds, weighted by repetition.  "recent" is the latest node,
-# "same" repeats the first operand (t*t), "open" is the latest node that no
-# node uses yet (it joins a side branch back in, so few nodes are pruned),
-# "parent" is a node that the latest node uses (with "recent" as the other
-# operand it closes a diamond) and "node" is any earlier node.  The first
+# Operand kinds, weighted by repetition.  "recent" is the latest node and
+# "same" repeats the first operand (t*t).  "open" is the latest node that no
+# node uses yet, which joins a side branch back in so few nodes are pruned.
+# "parent" is a node that the latest node uses, so with "recent" as the other
+# operand it closes a diamond.  "node" is any earlier node.  The first
 # entry is the shrink target.
 _FIRST_KINDS = ("input", "recent", "recent", "recent", "open", "node", "const")
 _SECOND_KINDS = ("input", "recent", "same", "same", "open", "parent", "node", "const")
@@ -145,7 +145,7 @@ def _pow_base_requirement(exponent: float) -> Requirement:
 
 
 def _chained_slot(op: str) -> int:
-    """The operand slot that continues a chain: never a constant slot."""
+    """Return the operand slot that continues a chain, which is never a constant slot."""
     return 1 if op == "rpow" else 0
 
 
@@ -206,10 +206,10 @@ def resolve(
 def draw_step(draw: Callable, builder: GraphBuilder, room: int, forced: bool) -> bool:
     """Draw one op and its operands, and place it; return False to stop.
 
-    Each node draws the same parts whatever its op (two operand choices, an
+    Each node draws the same parts whatever its op: two operand choices, an
     exponent, a value for each operand in case it is a new input, and an
-    rpow base), so that shrinking the op or deleting an earlier node keeps
-    the later draws aligned with their meaning.
+    rpow base.  So shrinking the op or deleting an earlier node keeps the
+    later draws aligned with their meaning.
     """
     op = draw(choices(builder.ops))
     entry = OPS[op]
@@ -263,8 +263,8 @@ def draw_nodes(draw: Callable, builder: GraphBuilder, min_nodes: int, max_nodes:
 def _next_node(
     draw: Callable, builder: GraphBuilder, flags: st.SearchStrategy[bool], min_nodes: int, max_nodes: int
 ) -> bool:
-    # One draw per node, flag included, so the shrinker sees each node as one
-    # span and can delete it whole.
+    # One draw per node, flag included, makes each node one span of choices
+    # that the shrinker can delete whole.
     room = max_nodes - len(builder.nodes)
     if builder.live_count() >= min_nodes and (room == 0 or not draw(flags)):
         return False

@@ -93,8 +93,8 @@ class ExampleBuilder(GraphBuilder):
                 reject()
             args[slot] = self._alternative(draw, requirement)
         values = [self.value_of(arg) for arg in args]
-        if OPS[op].domain(self.ctx, *values) is not None:
-            reject()  # not expected: the requirements above match every domain
+        reason = OPS[op].domain(self.ctx, *values)
+        assert reason is None, f"requirements({op!r}) missed a domain rule: {reason}"
         value = exact_value(self.ctx, op, values)
         if value is None:
             return False
@@ -165,11 +165,11 @@ def examples(
 
     The arguments mean what they mean for ``graphs`` and ``points``.  The
     domain holds for the exact values computed from the float64 point at 200
-    bits: log and powv bases are positive, sqrt arguments are non-negative
-    (exactly 0 is common, to reach the domain edge), divisors are nonzero,
-    pow bases are positive under a negative non-integer exponent and
-    non-negative (0 included) under a positive one, and rpow's base is 0
-    only with a positive exponent.  Nodes whose exact value would be
+    bits.  Log and powv bases are positive, and sqrt arguments are
+    non-negative (exactly 0 is common, to reach the domain edge).  Divisors
+    are nonzero.  A pow base is positive under a negative non-integer
+    exponent and non-negative (0 included) under a positive one, and rpow's
+    base is 0 only with a positive exponent.  Nodes whose exact value would be
     astronomically large (``exp(exp(800))``) are not generated.
 
     Repairs count toward ``max_nodes``.  Shrinks like ``graphs`` and
