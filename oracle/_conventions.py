@@ -1,7 +1,7 @@
 """The kink-convention table: what each engine returns where a rule has a choice.
 
 At a kink (relu and abs at 0, a tie of max or min) any value in the range of
-one-sided derivatives is a legitimate answer, and engines pick different
+one-sided derivatives is a legitimate result, and engines pick different
 ones.  Near the edges of smooth rules (sqrt at 0, a power with exponent 0, a
 zero base with a variable exponent, sigmoid and tanh far from 0) engines
 differ too, some returning nan or 0 where the true derivative is finite.
@@ -24,7 +24,7 @@ __all__ = ["Probe", "PROBES", "observe_conventions", "conventions_markdown"]
 
 @dataclass(frozen=True)
 class Probe:
-    """One question the table asks every engine: a quantity of one expression at one point."""
+    """One row of the table: a quantity of one expression at one point, read from every engine."""
 
     key: str
     expression: str
@@ -125,7 +125,12 @@ def observe_conventions(engines: Sequence[Any], probes: Sequence[Probe] = PROBES
 
 def _cell_text(cell: dict[str, Any]) -> str:
     value = cell["value"]
-    shown = "-" if value is None else (repr(value) if isinstance(value, float) else str(value))
+    if value is None:
+        shown = "-"
+    elif isinstance(value, float):
+        shown = repr(value)
+    else:
+        shown = str(value)
     if cell["status"] in ("agrees", "convention"):
         return shown
     if value is None:

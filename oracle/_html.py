@@ -5,9 +5,10 @@ renderers (``campaign_record`` or ``matrix_record``) and returns one HTML
 document with its style inline and no scripts, fonts or other files to load.
 
 Each divergence gets a picture of its minimal graph, drawn here without a
-layout library: inputs in the first column, every node one column right of
-its deepest operand, and within a column nodes ordered by the mean height of
-their operands, which keeps the small shrunk graphs free of most crossings.
+layout library.  Inputs fill the first column and every node sits one column
+right of its deepest operand.  Within a column, nodes are ordered by the mean
+height of their operands, which keeps small shrunk graphs free of most
+crossings.
 The record stores the graph, the exact inputs and the engine's per-node
 numbers but not the per-node truth, so the truth, the attainable balls and
 the blamed node are computed again from the graph and inputs.
@@ -158,7 +159,7 @@ def _float_list(values: Any) -> Optional[list[Optional[float]]]:
 
 
 def _adjoint_text(ball: Any) -> str:
-    """A truth adjoint: its centre, or [lo, hi] when a kink leaves a range."""
+    """Format a truth adjoint as its centre, or as [lo, hi] when a kink leaves a range."""
     if ball.radius == 0:
         return _short_mpf(ball.centre)
     return f"[{_short_mpf(ball.lo)}, {_short_mpf(ball.hi)}]"
@@ -244,7 +245,7 @@ def graph_svg(item: dict[str, Any]) -> str:
     """Draw the graph of one divergence record as an SVG element with engine and truth numbers per node.
 
     The blamed node, when the record names one, gets the CSS class ``blamed``
-    and a "first wrong op" tag; numbers outside what the engine's float
+    and a "first wrong op" tag.  Numbers outside what the engine's float
     format can attain get the class ``bad``.
     """
     picture = _Picture(item)

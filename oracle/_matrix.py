@@ -129,7 +129,8 @@ class MatrixCampaign(Campaign):
             self._loaded.append(_Loaded(name, engine, summary))
             self.result.supported[name] = tuple(op for op in OP_NAMES if op in engine.supported_ops)
         if not self._loaded:
-            raise EngineLoadError("no engine could be loaded; every --engine spec failed (see the messages above)")
+            errors = "; ".join(summary.load_error or "" for summary in self.result.engines)
+            raise EngineLoadError(f"no engine could be loaded: {errors}")
 
     def _shared_ops(self) -> tuple[str, ...]:
         shared = set(self.ops if self.ops is not None else OP_NAMES)
@@ -183,7 +184,7 @@ class MatrixCampaign(Campaign):
                 return
             else:
                 verdict = self._examine_all(graph, point, target)
-            # One raise statement: Hypothesis tells failures apart by where they are raised.
+            # One raise statement, because Hypothesis distinguishes failures by the line that raises them.
             if verdict is not None:
                 raise _MatrixShrinkTarget(verdict)
 
@@ -197,10 +198,10 @@ class MatrixCampaign(Campaign):
                     defect.shrunk = True
                     self._write(defect)
         except HypothesisException:
-            pass  # a flaky engine must not end the campaign; its defect is already on disk
+            pass  # A flaky engine must not end the campaign, and its defect is already on disk.
 
     def _reproduce(self, target: tuple[Signature, _Loaded], graph: Any, point: Any) -> Optional[Verdict]:
-        """Check a shrink candidate on the target's engine only; return its verdict if the defect shows."""
+        """Check a shrink candidate on the target's engine only, and return its verdict if the defect shows."""
         signature, loaded = target
         verdict = check(loaded.engine, graph, point, state=self.state_checks)
         found = signature_of(verdict)
@@ -244,7 +245,7 @@ class MatrixCampaign(Campaign):
         return new_target
 
     def _record(self, signature: Signature, verdict: Verdict) -> bool:
-        """Count a divergence under its defect; True when the defect is new."""
+        """Count a divergence under its defect and return True when the defect is new."""
         known = self._find(signature)
         if known is not None:
             known.count += 1
