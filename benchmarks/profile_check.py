@@ -2,10 +2,11 @@
 
 Usage: ``python benchmarks/profile_check.py [--repeat N] [--top N]``
 
-Prints the share of the total time spent inside each stage of a check
-(cumulative time of the stage's function over the total), then cProfile's
-own top functions by internal time.  Shares of nested stages overlap: the
-chain rule is part of the truth.
+Prints the share of the checks' time spent inside each stage (cumulative
+time of the stage's function over that of ``check``), then cProfile's own
+top functions by internal time.  Shares of nested stages overlap: the chain
+rule is part of the truth, and ``judge`` computes the attainable balls on
+first use, so their time is part of the judge's.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ STAGES = (
     ("  corner evaluations", "oracle/_attainable.py", "_deviation"),
     ("Ball.times (truth and attainable)", "oracle/_attainable.py", "times"),
     ("local_derivative_balls (both passes)", "oracle/_truth.py", "local_derivative_balls"),
-    ("judge", "oracle/_verdict.py", "judge"),
+    ("judge (includes attainable_balls)", "oracle/_verdict.py", "judge"),
     ("ReferenceEngine.run (reference and engine under test)", "engines/_reference_engine.py", "run"),
 )
 
@@ -72,10 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     profiler.disable()
 
     stats = pstats.Stats(profiler)
-    total = stats.total_tt  # type: ignore[attr-defined]
+    shares = stage_shares(stats)
+    total = shares[0][1]  # the cumulative time of check itself
     checks = options.repeat * len(examples)
-    print(f"{checks} checks of {len(examples)} graphs, {total:.3f} s profiled, {total / checks * 1000:.2f} ms per check")
-    for label, seconds in stage_shares(stats):
+    print(f"{checks} checks of {len(examples)} graphs, {total:.3f} s in check under the profiler, "
+          f"{total / checks * 1000:.2f} ms per check")
+    for label, seconds in shares:
         print(f"{label:54s} {seconds:8.3f} s {seconds / total:7.1%}")
     print()
     stats.sort_stats("tottime").print_stats(options.top)
