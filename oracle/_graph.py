@@ -177,6 +177,13 @@ class Graph:
     def __str__(self) -> str:
         return self.expression()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis prints failing examples through this hook; a deep chain's
+        # full repr is tens of kilobytes, so show its size and a prefix.
+        text = self.expression()
+        shown = text if len(text) <= 300 else text[:300] + " ..."
+        printer.text(f"Graph({len(self.nodes)} nodes: {shown})")
+
     def walk(self) -> Iterator[tuple[int, Node]]:
         return iter(enumerate(self.nodes))
 

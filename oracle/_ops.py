@@ -23,6 +23,12 @@ Box = Sequence[tuple[Mpf, Mpf]]  # one closed interval (lo, hi) per operand
 
 ConstSide = Literal["left", "right"]
 
+#: Sums, differences and products are computed with this many bits: enough
+#: to hold the exact sum of any two float64 values (exponents span 2,100
+#: bits), so that cancellation such as (1 + 1e-300) - 1 stays exact and
+#: finite differences with steps far below 1 see their shift.
+EXACT_BITS = 2300
+
 
 @dataclass(frozen=True)
 class Op:
@@ -139,13 +145,13 @@ def _sign_step(x: Mpf, below: float, above: float) -> float:
 
 _ops: list[Op] = [
     Op("add", 2, "+", None, ("__add__", "__radd__"), None,
-       lambda ctx, a, b: a + b,
+       lambda ctx, a, b: ctx.fadd(a, b, prec=max(ctx.prec, EXACT_BITS)),
        lambda ctx, a, b: (ctx.one, ctx.one)),
     Op("sub", 2, "-", None, ("__sub__", "__rsub__"), None,
-       lambda ctx, a, b: a - b,
+       lambda ctx, a, b: ctx.fsub(a, b, prec=max(ctx.prec, EXACT_BITS)),
        lambda ctx, a, b: (ctx.one, -ctx.one)),
     Op("mul", 2, "*", None, ("__mul__", "__rmul__"), None,
-       lambda ctx, a, b: a * b,
+       lambda ctx, a, b: ctx.fmul(a, b, prec=max(ctx.prec, EXACT_BITS)),
        lambda ctx, a, b: (b, a)),
     Op("div", 2, "/", None, ("__truediv__", "__rtruediv__"), None,
        lambda ctx, a, b: a / b,

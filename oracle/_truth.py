@@ -247,18 +247,21 @@ def _confirm(truth: Truth, entry: GradientTruth) -> None:
 
 
 def _natural_scale(truth: Truth, name: str) -> Mpf:
-    """|f| / max(|x|, 1): how large a derivative the output's size suggests."""
+    """|f| / |x| (|f| at x = 0), scaled down: how large a derivative the
+    output's size suggests, below which disagreement is rounding noise."""
     ctx = context(PREC)
     x = abs(ctx.mpf(truth.point[name]))
-    return abs(truth.value) / max(x, ctx.one) * ctx.ldexp(1, -20)
+    return abs(truth.value) / (x if x != 0 else ctx.one) * ctx.ldexp(1, -20)
 
 
 def _central_difference(truth: Truth, name: str, prec: int) -> Optional[Mpf]:
-    """(f(x+h) - f(x-h)) / 2h with h = 2**(-prec/3) * max(|x|, 1), or a
-    second-order one-sided difference when only one side is in the domain."""
+    """(f(x+h) - f(x-h)) / 2h with h = 2**(-prec/3) * |x| (or 2**(-prec/3)
+    at x = 0), or a second-order one-sided difference when only one side
+    is in the domain.  The step is relative: sums are exact (``EXACT_BITS``),
+    so a step far below 1 still moves ``1 + x`` when x is tiny."""
     ctx = context(prec)
     x = ctx.mpf(truth.point[name])
-    scale = max(abs(x), ctx.one)
+    scale = abs(x) if x != 0 else ctx.one
     step = ctx.ldexp(scale, -(prec // 3))
     try:
         right = evaluate(truth.graph, truth.point, prec, shift=(name, step))
