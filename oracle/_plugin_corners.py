@@ -4,9 +4,9 @@ Random graphs rarely land exactly on the points where hand-written rules
 break: a kink (relu at 0), the edge of a power rule (x**0 at 0, where
 ``c * x**(c - 1)`` divides by zero), a reflected operator with a constant on
 the left (``2 - x`` calls ``__rsub__``) or an operand used twice (``x*x``).
-Each op family's test runs the corners made of that op alone; the state
-tests run the graph of karpathy/micrograd#53, where an interior node makes
-a second backward call go wrong.
+Each op family's test runs the corners made of that op alone.  The state
+tests run the graph of karpathy/micrograd#53, ``(a + b)*d``, because its
+interior node makes a second backward call of micrograd go wrong.
 """
 
 from __future__ import annotations

@@ -10,11 +10,12 @@ micrograd-style engines, ``test_state[ID-backward-twice]`` and
 Each item's test object is a Hypothesis ``@given`` test, so Hypothesis's
 pytest plugin treats it like any other: its example database replays a
 failure first on the next run, settings profiles apply and statistics are
-collected.  The plugin sets, on top of the active profile, the number of
-examples (the engine's ``--oracle-max-examples`` shared evenly by its
-tests), no deadline (the high-precision truth takes a variable time), the
-health checks that a rejection-heavy strategy trips suppressed, and a seed
-derived from ``--oracle-seed`` unless ``--hypothesis-seed`` is given.
+collected.  On top of the active profile the plugin sets four things.  The
+number of examples is the engine's ``--oracle-max-examples`` shared evenly
+by its tests.  There is no deadline, because the high-precision truth takes
+a variable time.  The health checks that a rejection-heavy strategy trips
+are suppressed.  The seed is derived from ``--oracle-seed`` unless
+``--hypothesis-seed`` is given.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def load_engine_for_run(spec: str, rootpath: Path) -> Any:
     if path is None and importlib.util.find_spec(top) is None:
         if importlib.machinery.PathFinder.find_spec(top, [str(rootpath)]) is not None:
             target, _, query = spec.partition("?")
-            return resolve_engine(f"{target}@{rootpath}" + (f"?{query}" if query else ""))
+            engine = resolve_engine(f"{target}@{rootpath}" + (f"?{query}" if query else ""))
+            engine.name = spec  # reports show the spec as the user wrote it
+            return engine
     return resolve_engine(spec)
 
 
@@ -140,8 +143,8 @@ def plan_cases(spec: str, identifier: str, engine: Any, settings: PluginSettings
     """Return the generated tests for one engine: op families, mixed graphs and state checks."""
     from ._ops import OP_NAMES
 
-    wanted = set(settings.ops) if settings.ops is not None else set(OP_NAMES)
-    ops = tuple(name for name in OP_NAMES if name in engine.supported_ops and name in wanted)
+    requested = set(settings.ops) if settings.ops is not None else set(OP_NAMES)
+    ops = tuple(name for name in OP_NAMES if name in engine.supported_ops and name in requested)
     cases = [Case(spec, identifier, "test_gradients", name, (name,)) for name in ops]
     if len(ops) > 1:
         cases.append(Case(spec, identifier, "test_gradients", MIXED, ops))
@@ -225,18 +228,18 @@ def _hypothesis_test(case: Case, body: Callable[[Example], None], max_examples: 
     profile = hypothesis_settings.default
     suppressed = set(profile.suppress_health_check) | {
         HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large}
-    # The explain phase lists lines of gradoracle itself, which says nothing about the engine.
+    # The explain phase lists lines of gradoracle itself, not of the engine under test.
     phases = [phase for phase in profile.phases if phase is not Phase.explain]
     wrapped = hypothesis_settings(profile, max_examples=max_examples, deadline=None, phases=phases,
                                   suppress_health_check=sorted(suppressed, key=lambda check: check.value))(wrapped)
     if config.getoption("hypothesis_seed", None) is None:
         digest = hashlib.sha256(f"{settings.seed}|{case.key}".encode()).digest()
-        # NOTE: the public @seed decorator also turns the example database off, and
-        # replaying stored failures first is the point of running under Hypothesis.
-        # So the seed goes into the attribute @seed sets (read by Hypothesis 6.170
-        # when it draws); a release that stops reading it draws at random instead.
+        # NOTE: the public @seed decorator also turns the example database off,
+        # which would stop stored failures from replaying first.  So the seed goes
+        # into the private attribute that @seed sets and Hypothesis 6.170 reads
+        # when it draws.  A release that stops reading it draws at random instead.
         wrapped._hypothesis_internal_use_seed = int.from_bytes(digest[:8], "big")
-    # Every case shares the inner function's source, so the key tells their database entries apart.
+    # Every case shares the inner function's source, so the key separates their database entries.
     wrapped.hypothesis.inner_test._hypothesis_internal_add_digest = case.key.encode()
     return wrapped
 

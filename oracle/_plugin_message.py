@@ -1,9 +1,10 @@
 """Failure messages of the pytest plugin and the assertion helpers.
 
 A message is built from the plain verdict record (``verdict_record``), so it
-shows what every report shows: the expression, the exact inputs, the truth
-beside the engine's value and gradient, the first wrong op where the engine
-exposes per-node data, and a runnable snippet for micrograd-style engines.
+shows what every report shows.  That is the expression, the exact inputs and
+the truth beside the engine's value and gradient.  It adds the first wrong op
+where the engine exposes per-node data, and a runnable snippet for
+micrograd-style engines.
 """
 
 from __future__ import annotations
@@ -91,13 +92,23 @@ def _inputs_line(record: dict[str, Any]) -> str:
     return ", ".join(f"{name} = {value['decimal']}" for name, value in record["inputs"].items())
 
 
+def _short(text: Optional[str]) -> str:
+    """Shorten a record's 30-digit truth to 17 significant digits, enough to tell any two floats apart."""
+    if text is None:
+        return "-"
+    from mpmath import mp, mpf, nstr
+
+    with mp.workprec(200):
+        return str(nstr(mpf(text), 17))
+
+
 def _truth_text(entry: dict[str, Any]) -> str:
     if not entry["defined"]:
         return "undefined"
     lo, hi = entry["admissible"]
     if lo != hi:
-        return f"any value in [{lo}, {hi}]"
-    return entry["value"]
+        return f"any value in [{_short(lo)}, {_short(hi)}]"
+    return _short(entry["value"])
 
 
 def _table(record: dict[str, Any]) -> list[str]:
@@ -105,7 +116,7 @@ def _table(record: dict[str, Any]) -> list[str]:
     flagged = {finding["target"]: finding for finding in record["divergences"]}
     rows = [("", "truth", "engine", "")]
     value_note = flagged.get("value")
-    rows.append(("value", truth.get("value", "-"), _number(result["value"]),
+    rows.append(("value", _short(truth.get("value")), _number(result["value"]),
                  f"<- {value_note['kind']}" if value_note else ""))
     for name, entry in truth["gradient"].items():
         note = flagged.get(name)

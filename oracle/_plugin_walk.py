@@ -4,7 +4,7 @@ The walk follows each object's children (micrograd's ``_prev``) and reads
 its op label (micrograd's ``_op``).  Labels map to the op table: ``+ - * /``,
 ``**k`` (a constant exponent k), ``ReLU``, ``tanh``, ``exp`` and every op name
 (``add``, ``sigmoid`` ...), case-insensitively.  A leaf that is one of the
-named inputs becomes that input; any other leaf is a constant, and so is a
+named inputs becomes that input.  Any other leaf is a constant, and so is a
 node whose operands are all constants.
 
 micrograd keeps children in a set, which loses operand order.  For ``-``,

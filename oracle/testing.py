@@ -98,10 +98,10 @@ def check_graph(output: Any, inputs: Mapping[str, Any], *, engine: Any = None) -
     """Check the gradients of a graph you built with your engine, e.g. ``check_graph(z, inputs={"x": x})``.
 
     The graph is walked from ``output`` through each object's children and
-    op labels (micrograd's ``_prev`` and ``_op``), rebuilt from the op table
-    and run fresh through ``engine`` (default: the class of ``output``), so
-    your objects and their gradients are left untouched.  Leaves that are
-    not in ``inputs`` count as constants.  Raises ``InvalidArgument`` for an
+    op labels (micrograd's ``_prev`` and ``_op``) and rebuilt from the op
+    table.  It then runs fresh through ``engine`` (default: the class of
+    ``output``), so your objects and their gradients are left untouched.
+    Leaves that are not in ``inputs`` count as constants.  Raises ``InvalidArgument`` for an
     op label the op table does not know or objects without children.
     """
     __tracebackhide__ = True

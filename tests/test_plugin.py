@@ -361,3 +361,154 @@ def test_fixture_checks_users_tests(pytester: pytest.Pytester) -> None:
     ])
     # __tracebackhide__ keeps the helpers' own frames out of the report.
     assert "oracle/testing.py" not in result.stdout.str()
+
+
+# --- oracle.testing, called directly ----------------------------------------------
+
+
+def test_check_expression_returns_verdict() -> None:
+    from oracle.testing import check_expression
+    from tests.doubles import GoodValue
+
+    verdict = check_expression(GoodValue, "2 - x", x=3.0)
+    assert verdict.ok
+    assert verdict.result.gradient == {"x": -1.0}
+
+
+def test_check_expression_names_missing_input() -> None:
+    from oracle._errors import InvalidArgument
+    from oracle.testing import check_expression
+    from tests.doubles import GoodValue
+
+    with pytest.raises(InvalidArgument, match=r"needs a value for y; pass e.g. y=1.0"):
+        check_expression(GoodValue, "x*y", x=3.0)
+
+
+def test_check_graph_rebuilds_micrograd_graph() -> None:
+    from micrograd.engine import Value
+
+    from oracle.testing import check_graph
+
+    x, y = Value(2.0), Value(-3.0)
+    z = (x * y + x**2).relu() - 2 / y + x * x
+    verdict = check_graph(z, inputs={"x": x, "y": y})
+    assert verdict.ok
+    assert verdict.truth.graph.ops_used() == {"add", "mul", "pow", "relu"}
+    # The user's objects are left untouched.
+    assert x.grad == 0
+    assert y.grad == 0
+
+
+def test_check_graph_reports_wrong_rule() -> None:
+    from micrograd.engine import Value
+
+    from oracle.testing import GradientMismatch, check_graph
+
+    class WrongMul(Value):
+        """micrograd with d(a*b)/db = b instead of a."""
+
+        def __mul__(self, other):
+            other = other if isinstance(other, Value) else WrongMul(other)
+            out = WrongMul(self.data * other.data, (self, other), "*")
+
+            def _backward():
+                self.grad += other.data * out.grad
+                other.grad += other.data * out.grad
+
+            out._backward = _backward
+            return out
+
+    x, y = WrongMul(2.0), WrongMul(3.0)
+    with pytest.raises(GradientMismatch, match=r"(?s)expression: x\*y.*first wrong op: backward rule of mul"):
+        check_graph(x * y, inputs={"x": x, "y": y})
+
+
+def test_check_graph_needs_op_labels() -> None:
+    from oracle._errors import InvalidArgument
+    from oracle.testing import check_graph
+    from tests.doubles import GoodValue
+
+    x = GoodValue(0.5)
+    with pytest.raises(InvalidArgument, match=r"GoodValue objects have none of the attributes _op, op"):
+        check_graph(x.tanh(), inputs={"x": x})
+
+
+def test_check_graph_rejects_unknown_label() -> None:
+    from micrograd.engine import Value
+
+    from oracle._errors import InvalidArgument
+    from oracle.testing import check_graph
+
+    x = Value(2.0)
+    out = Value(7.0, (x,), "sinh")
+    with pytest.raises(InvalidArgument, match=r"op label 'sinh' of Value\(data=7.0, grad=0\) is not supported"):
+        check_graph(out, inputs={"x": x})
+
+
+def test_check_graph_rejects_objects_without_children() -> None:
+    from oracle._errors import InvalidArgument
+    from oracle.testing import check_graph
+
+    class Bare:
+        def __init__(self, data: float) -> None:
+            self.data = data
+
+    with pytest.raises(InvalidArgument, match=r"Bare objects have none of the attributes _prev"):
+        check_graph(Bare(1.0), inputs={"x": Bare(2.0)})
+
+
+def test_check_engine_raises_for_broken_double() -> None:
+    from oracle.testing import GradientMismatch, check_engine
+    from tests.doubles import SinNegated
+
+    with pytest.raises(GradientMismatch, match=r"(?s)diverges from the truth.*expression: .*sin"):
+        check_engine(SinNegated, ops=["sin"], max_examples=30, state_checks=False)
+
+
+# --- the tutorial ----------------------------------------------------------------------
+
+
+TUTORIAL = ROOT / "docs" / "tutorial.md"
+
+
+def fenced_blocks(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", TUTORIAL.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+
+
+def console_commands() -> list[tuple[str, list[str]]]:
+    """Return each ``$ command`` of the tutorial's console blocks with the output lines shown after it."""
+    commands: list[tuple[str, list[str]]] = []
+    for block in fenced_blocks("console"):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                commands.append((line[2:], []))
+            else:
+                commands[-1][1].append(line)
+    return commands
+
+
+def _without_timing(line: str) -> str:
+    return re.sub(r" in [\d.]+s( \([\d:]+\))?", "", line).rstrip()
+
+
+@pytest.mark.parametrize("command, shown", console_commands(), ids=[command for command, _ in console_commands()])
+def test_tutorial_command_output(command: str, shown: list[str]) -> None:
+    environment = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+                   "COLUMNS": "80"}
+    completed = subprocess.run(command, shell=True, cwd=ROOT, env=environment, capture_output=True, text=True,
+                               timeout=300)
+    actual = [_without_timing(line) for line in completed.stdout.splitlines()]
+    position = 0
+    for expected in shown:
+        if expected == "...":
+            continue
+        expected = expected.rstrip()
+        assert expected in actual[position:], f"{command!r} did not print {expected!r} after line {position}"
+        position = actual.index(expected, position) + 1
+
+
+def test_tutorial_fixture_example_passes(pytester: pytest.Pytester) -> None:
+    (example,) = fenced_blocks("python")
+    pytester.makepyfile(test_tutorial_example=example)
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=3)
