@@ -26,16 +26,6 @@ NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not on PATH; the JavaScript port needs Node.js")
 _register()  # adds the subcommands to ``cli``
 
-# The port computes tanh' as 1 - t*t, which loses relative accuracy as |x|
-# grows: about 1e-8 at x = 10, and all of it above 19, where t rounds to 1.
-# The oracle reports that as wrong-gradient, so the port's baseline accepts it.
-JS_BASELINE = {
-    "format": "gradoracle.baseline/1",
-    "accepted": [{"signature": "wrong-gradient:tanh/backward",
-                  "reason": "tanh' is computed as 1 - t*t, inaccurate for large |x|"}],
-}
-
-
 def js_spec() -> str:
     return "process:" + shlex.join([NODE or "node", str(DRIVER)])
 
@@ -66,9 +56,7 @@ def small_corpus(directory: Path, *extra: tuple[str, str, dict[str, float]]) -> 
 @needs_node
 def test_js_port_passes(tmp_path, monkeypatch):
     monkeypatch.delenv("GRADORACLE_JS_FAULT", raising=False)
-    baseline = tmp_path / "baseline.json"
-    baseline.write_text(json.dumps(JS_BASELINE))
-    code, output = gate("--engine", js_spec(), "--time", "5", "--baseline", str(baseline),
+    code, output = gate("--engine", js_spec(), "--time", "5",
                         "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "summary.md"))
     assert code == 0, output
     assert "gate: PASS: 0 new" in output
@@ -82,9 +70,7 @@ def test_js_port_passes(tmp_path, monkeypatch):
 @pytest.mark.parametrize("fault, expression", [("overwrite-grad", "x*x"), ("rsub", "2 - x")])
 def test_js_port_fault_fails(fault, expression, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADORACLE_JS_FAULT", fault)
-    baseline = tmp_path / "baseline.json"
-    baseline.write_text(json.dumps(JS_BASELINE))
-    code, output = gate("--engine", js_spec(), "--time", "2", "--baseline", str(baseline),
+    code, output = gate("--engine", js_spec(), "--time", "2",
                         "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "summary.md"))
     assert code == 1, output
     assert "NEW" in output
