@@ -63,7 +63,8 @@ def matrix_command(engines: tuple[str, ...], ops: Optional[str], max_examples: i
     """
     from ._conventions import observe_conventions
     from ._html import render_html
-    from ._matrix import fuzz_matrix, load_matrix_engine, matrix_record
+    from ._check import resolve_engine
+    from ._matrix import fuzz_matrix, matrix_record
     from ._report import render_json, render_text
 
     if max_examples < 1:
@@ -74,7 +75,7 @@ def matrix_command(engines: tuple[str, ...], ops: Optional[str], max_examples: i
         raise UsageFailure(f"--max-nodes={max_nodes} must be at least 1")
     op_names = parse_ops(ops)
     for spec in engines:
-        load_matrix_engine(spec)  # a typo fails here, before the campaign starts
+        resolve_engine(spec)  # a typo fails here, before the campaign starts
 
     def on_defect(defect: Any) -> None:
         if output_format == "text":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from ._check import check
+from ._check import check, resolve_engine
 from ._errors import EngineLoadError
 from ._parse import parse_expression
 from ._truth import compute_truth
@@ -100,8 +100,6 @@ def observe_conventions(engines: Sequence[Any], probes: Sequence[Probe] = PROBES
     "convention" (a kink value inside the range), "unsupported", "not loaded",
     or the divergence or informational kind the verdict gives.
     """
-    from ._matrix import load_matrix_engine
-
     truths = [compute_truth(parse_expression(probe.expression), dict(probe.point)) for probe in probes]
     rows = [
         {"key": probe.key, "expression": probe.expression, "inputs": dict(probe.point), "target": probe.target,
@@ -113,7 +111,7 @@ def observe_conventions(engines: Sequence[Any], probes: Sequence[Probe] = PROBES
     for spec in engines:
         name = spec if isinstance(spec, str) else getattr(spec, "name", type(spec).__name__)
         try:
-            engine = load_matrix_engine(spec)
+            engine = resolve_engine(spec)
         except EngineLoadError as error:
             columns.append({"spec": name, "dtype": "?", "load_error": str(error)})
             cells[name] = {probe.key: {"value": None, "status": "not loaded", "message": str(error)} for probe in probes}

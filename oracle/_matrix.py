@@ -33,8 +33,7 @@ from ._verdict import Verdict
 if TYPE_CHECKING:
     from engines._result import Engine
 
-__all__ = ["CoverageCell", "MatrixResult", "fuzz_matrix", "load_matrix_engine", "matrix_record",
-           "coverage_markdown"]
+__all__ = ["CoverageCell", "MatrixResult", "fuzz_matrix", "matrix_record", "coverage_markdown"]
 
 
 @dataclass
@@ -61,22 +60,6 @@ class MatrixResult(CampaignResult):
     coverage: dict[str, dict[str, CoverageCell]] = field(default_factory=dict)
     #: engine spec -> every op the engine supports, shared or not.
     supported: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-def load_matrix_engine(spec: Any) -> "Engine":
-    """Return ``spec`` loaded as an engine; framework names such as ``torch`` included.
-
-    NOTE: ``engines._spec.load_engine`` registers only the process-engine
-    prefixes, so framework specs are resolved here from
-    ``engines._framework.SPEC_PREFIXES`` first.
-    """
-    if isinstance(spec, str):
-        from engines._framework import SPEC_PREFIXES
-
-        prefix, _, argument = spec.strip().partition(":")
-        if prefix in SPEC_PREFIXES:
-            return SPEC_PREFIXES[prefix](argument)
-    return resolve_engine(spec)
 
 
 @dataclass
@@ -119,7 +102,7 @@ class MatrixCampaign(Campaign):
         for spec in self.engines:
             name = spec if isinstance(spec, str) else getattr(spec, "name", type(spec).__name__)
             try:
-                engine = load_matrix_engine(spec)
+                engine = resolve_engine(spec)
             except EngineLoadError as error:
                 self.result.engines.append(EngineSummary(name, None, "?", (), load_error=str(error)))
                 continue
