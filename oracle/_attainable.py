@@ -59,6 +59,8 @@ class Ball:
         """Ball product.  With ``rounded`` (float arithmetic), 0 times an
         infinite number is uncertain (the engine may compute nan); in exact
         arithmetic a zero radius stays zero."""
+        if not self.radius and not other.radius:
+            return Ball(self.centre * other.centre, self.radius)
         radius = (
             _product(abs(self.centre), other.radius, ctx, rounded)
             + _product(self.radius, abs(other.centre), ctx, rounded)
@@ -75,10 +77,10 @@ class Ball:
         return self.centre + self.radius
 
     def contains(self, value: float) -> bool:
+        if float(self.radius) == math.inf:  # nothing is pinned down, not even finiteness
+            return True
         if math.isnan(value):
             return False
-        if float(self.radius) == math.inf:  # beyond every float: nothing is pinned down
-            return True
         return bool(self.lo <= value <= self.hi)
 
 
@@ -141,10 +143,14 @@ class Attainable:
 
 
 def _input_ball(ctx: Any, value: float, fmt: FloatFormat) -> Ball:
+    """An input or constant as the engine holds it: exact when the format
+    represents it, beyond reach when it overflows the format, else rounded."""
     exact = ctx.mpf(value)
     if fmt.representable(exact):
-        return Ball(exact, ctx.zero)
-    return Ball(exact, abs(exact) * fmt.rho + fmt.floor)
+        return Ball(exact, 0.0)
+    if abs(value) > fmt.max:
+        return Ball(exact, math.inf)
+    return Ball(exact, abs(value) * fmt.rho + fmt.floor)
 
 
 def _corners(balls: Sequence[Ball]) -> list[list[Mpf]]:
@@ -177,15 +183,20 @@ def _deviation(ctx: Any, entry: Any, balls: Sequence[Ball], centre_values: Seque
 
 
 def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
-    """Propagate ``fmt`` rounding through ``truth``'s graph, forward and backward."""
+    """Propagate ``fmt`` rounding through ``truth``'s graph, forward and backward.
+
+    Centres are the truth's own high-precision values and chain-rule
+    adjoints; only the radii are computed here, as Python floats (they need
+    a few correct digits, and float overflow to inf is the safe direction).
+    """
     from ._truth import local_derivative_balls
 
     ctx = context(160)
     graph = truth.graph
-    rho = ctx.mpf(fmt.rho)
+    rho = fmt.rho
     inputs = {name: _input_ball(ctx, truth.point[name], fmt) for name in graph.inputs}
     values: list[Ball] = []
-    local_balls: list[list[Optional[Ball]]] = []
+    local_radii: list[list[Optional[tuple[float, float, bool]]]] = []
 
     for index, node in enumerate(graph.nodes):
         entry = OPS[node.op]
@@ -196,57 +207,77 @@ def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
         ]
         centre = truth.node_values[index]
         moved = _deviation(ctx, entry, operand_balls, [centre], lambda args: [entry.forward(ctx, *args)])[0]
-        if abs(centre) > fmt.max:
-            radius = ctx.inf
-        elif moved == 0 and fmt.representable(centre):
-            radius = ctx.zero
+        magnitude = _float_abs(centre)
+        if magnitude > fmt.max:
+            radius = math.inf
+        elif moved == 0 and centre == 0:
+            radius = 0.0  # exact operands with an exact zero result: x - x, 0*y
         else:
-            radius = moved + rho * abs(centre) + fmt.floor
+            # Even a result the format holds exactly gets a rounding: an engine
+            # may compose the op (x/x as x * x**-1 gives 0.9999999999999999).
+            radius = float(moved) + rho * magnitude + fmt.floor
         values.append(Ball(centre, radius))
 
         exact = local_derivative_balls(truth, ctx, index)
         centres = [None if ball is None or ctx.isnan(ball.centre) else ball.centre for ball in exact]
         slopes = _deviation(ctx, entry, operand_balls, centres, lambda args: entry.partials(ctx, *args))
-        node_locals: list[Optional[Ball]] = []
+        node_radii: list[Optional[tuple[float, float, bool]]] = []
         for ball, slope in zip(exact, slopes):
-            if ball is None:
-                node_locals.append(None)
+            if ball is None or ctx.isnan(ball.centre):
+                node_radii.append(None)
                 continue
-            radius = ball.radius + slope + _rounding(ctx, rho, ball.centre, fmt.floor)
-            node_locals.append(Ball(ball.centre, radius))
-        local_balls.append(node_locals)
+            size = _float_abs(ball.centre)
+            rounding = _rounding(rho, size, fmt.floor, ball.centre != 0)
+            node_radii.append((size, float(ball.radius) + float(slope) + rounding, ball.centre != 0))
+        local_radii.append(node_radii)
 
-    adjoints = [Ball(ctx.zero, ctx.zero) for _ in graph.nodes]
-    adjoints[-1] = Ball(ctx.one, ctx.zero)
-    leaves = {name: Ball(ctx.zero, ctx.zero) for name in graph.inputs}
+    radii = [0.0] * len(graph.nodes)
+    leaf_radii = {name: 0.0 for name in graph.inputs}
     for index in range(len(graph.nodes) - 1, -1, -1):
-        adjoint = adjoints[index]
-        for arg, local in zip(graph.nodes[index].args, local_balls[index]):
-            if local is None or ctx.isnan(local.centre):
+        adjoint = truth.node_adjoints[index].centre
+        size = _float_abs(adjoint)
+        radius = radii[index]
+        for arg, local in zip(graph.nodes[index].args, local_radii[index]):
+            if local is None:
                 continue
-            product = adjoint.times(local, ctx)
-            product = Ball(product.centre, product.radius + _rounding(ctx, rho, product.centre, fmt.floor))
+            slope, slope_radius, slope_nonzero = local
+            # Ball product, then one rounding for the product and one for
+            # the sum it is added to.
+            term = _times(size, slope_radius) + _times(radius, slope) + _times(radius, slope_radius)
+            term += 2 * _rounding(rho, _times(size, slope), fmt.floor, slope_nonzero and adjoint != 0)
             if isinstance(arg, str):
-                total = leaves[arg].plus(product)
-                leaves[arg] = Ball(total.centre, total.radius + _rounding(ctx, rho, total.centre, fmt.floor))
+                leaf_radii[arg] += term
             else:
-                total = adjoints[arg].plus(product)
-                adjoints[arg] = Ball(total.centre, total.radius + _rounding(ctx, rho, total.centre, fmt.floor))
-    adjoints = [_overflowed(ctx, ball, fmt) for ball in adjoints]
-    leaves = {name: _overflowed(ctx, ball, fmt) for name, ball in leaves.items()}
+                radii[arg] += term
+    adjoints = [_ball(ctx, truth.node_adjoints[i].centre, radii[i], fmt) for i in range(len(graph.nodes))]
+    leaves = {name: _ball(ctx, truth.gradient[name].value, leaf_radii[name], fmt) for name in graph.inputs}
     return Attainable(values, adjoints, leaves)
 
 
-def _overflowed(ctx: Any, ball: Ball, fmt: FloatFormat) -> Ball:
-    """A finite centre beyond the format's range cannot be produced: widen it."""
-    if ctx.isfinite(ball.centre) and abs(ball.centre) > fmt.max:
-        return Ball(ball.centre, ctx.inf)
-    return ball
+def _float_abs(value: Mpf) -> float:
+    """|value| as a float: inf beyond float range and for nan (nothing is pinned down)."""
+    magnitude = abs(float(value))
+    return math.inf if math.isnan(magnitude) else magnitude
 
 
-def _rounding(ctx: Any, rho: Mpf, centre: Mpf, floor: float) -> Mpf:
-    """Rounding error of one float operation with result ``centre``: relative
-    above the normal range, at most one subnormal step below it."""
-    if not ctx.isfinite(centre) or centre == 0:
-        return ctx.zero
-    return rho * abs(centre) + floor
+def _times(a: float, b: float) -> float:
+    """a*b for radii: an infinite factor wins even over 0, because a float
+    engine may compute 0 * inf = nan there."""
+    if a == math.inf or b == math.inf:
+        return math.inf
+    return a * b
+
+
+def _ball(ctx: Any, centre: Mpf, radius: float, fmt: FloatFormat) -> Ball:
+    if ctx.isfinite(centre) and abs(centre) > fmt.max:
+        return Ball(centre, math.inf)
+    return Ball(centre, radius)
+
+
+def _rounding(rho: float, size: float, floor: float, nonzero: bool) -> float:
+    """Rounding error of one float operation with a result of magnitude
+    ``size``: relative above the normal range, one subnormal step below it
+    (``size`` may have underflowed to 0.0 while the true result is not 0)."""
+    if not nonzero or size == math.inf:
+        return 0.0
+    return rho * size + floor

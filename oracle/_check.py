@@ -66,7 +66,13 @@ def check(
     if state and hasattr(engine, "check_state"):
         result.state_findings.extend(engine.check_state(graph, point))
     dtype = getattr(engine, "dtype", "float64")
-    verdict = judge(truth, result, engine=getattr(engine, "name", type(engine).__name__), dtype=dtype, reference=reference)
+    name = getattr(engine, "name", type(engine).__name__)
+    verdict = judge(truth, result, engine=name, dtype=dtype, reference=reference)
+    if not truth.confirmed and (verdict.divergences or verdict.informational):
+        # Nothing is reported on an unconfirmed truth: run the finite
+        # differences now and judge again with them.
+        truth.confirm()
+        verdict = judge(truth, result, engine=name, dtype=dtype, reference=reference)
     if verdict.divergences and truth.status == "ok":
         verdict.blame = localise(truth, result, dtype)
     return verdict

@@ -207,12 +207,13 @@ def _judge_value(verdict: Verdict, reference: Optional["EngineResult"]) -> None:
                 "float64-inherent", "value", "the true value is beyond float64's range", value, _text(truth.value)))
         return
     ball = truth.attainable(verdict.dtype).value
-    if ball.contains(value):
+    if ball.contains(value) and math.isfinite(value):
         return
     finding = Finding("", "value", "", value, _text(truth.value), _relative(value, truth.value), float(ball.radius))
     reference_value = None if reference is None else reference.value
-    reference_ok = reference_value is not None and ball.contains(reference_value)
-    if not reference_ok and reference is not None:
+    reference_ok = _is_finite(reference_value) and ball.contains(reference_value)
+    unreachable = float(ball.radius) == math.inf
+    if (not reference_ok and reference is not None) or unreachable:
         finding.kind = "float64-inherent"
         finding.message = "the value differs from the truth, and so does the float64 reference engine's"
         verdict.informational.append(finding)
@@ -252,6 +253,20 @@ def _judge_gradient(verdict: Verdict, reference: Optional["EngineResult"]) -> No
             _judge_nonfinite_truth(verdict, entry, finding, engine_value)
             continue
 
+        if not math.isfinite(engine_value):
+            unreachable = float(ball.radius) == math.inf
+            reference_failed = reference is not None and not _is_finite(reference_value)
+            if unreachable or reference_failed:
+                finding.kind = "float64-inherent"
+                finding.message = (f"the gradient is {engine_value!r} where the true gradient is finite; "
+                                   "the float64 reference engine fails the same way or float64 cannot pin it down")
+                verdict.informational.append(finding)
+            else:
+                finding.kind = "non-finite"
+                finding.message = "the gradient is not finite but the true gradient is"
+                verdict.divergences.append(finding)
+            continue
+
         if ball.contains(engine_value):
             if entry.at_kink:
                 finding.kind = "convention"
@@ -265,10 +280,6 @@ def _judge_gradient(verdict: Verdict, reference: Optional["EngineResult"]) -> No
             finding.kind = "float64-inherent"
             finding.message = "the float64 reference engine is off in the same place"
             verdict.informational.append(finding)
-        elif not math.isfinite(engine_value):
-            finding.kind = "non-finite"
-            finding.message = "the gradient is not finite but the true gradient is"
-            verdict.divergences.append(finding)
         elif entry.at_kink:
             finding.kind = "kink-outside-range"
             finding.message = "a kink is hit exactly and the engine's gradient is outside the admissible range"
