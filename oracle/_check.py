@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._graph import Graph, Point
-from ._localise import localise
+from ._localise import localise, refine_blame
 from ._parse import parse_expression
 from ._truth import Truth, compute_truth
 from ._verdict import Verdict, judge
@@ -75,6 +75,8 @@ def check(
         verdict = judge(truth, result, engine=name, dtype=dtype, reference=reference)
     if verdict.divergences and truth.status == "ok":
         verdict.blame = localise(truth, result, dtype)
+        if verdict.blame is not None and verdict.blame.alternatives:
+            verdict.blame = refine_blame(engine, truth, result, verdict.blame)
     return verdict
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ._truth import Truth
 
-__all__ = ["Blame", "localise"]
+__all__ = ["Blame", "localise", "refine_blame"]
 
 
 @dataclass
@@ -44,8 +44,8 @@ class Blame:
         others = ", ".join(labels[i] for i in self.alternatives)
         shared = f" (or one of {others})" if others else ""
         return (
-            f"backward rule of {self.op} at {name}{shared}: received adjoint {self.received_adjoint!r} and "
-            f"passed {self.operand} a total of {self.passed!r}, truth {self.expected}"
+            f"backward rule of {self.op} at {name}{shared}: it received adjoint {self.received_adjoint!r}, "
+            f"and the adjoint of {self.operand} came out {self.passed!r} instead of {self.expected}"
         )
 
 
@@ -118,3 +118,40 @@ def _backward_blame(graph, truth, ball, adjoints, users, operand, passed) -> Bla
         expected=nstr(ball.centre, 17),
         alternatives=tuple(users[:-1]),
     )
+
+
+def refine_blame(engine: object, truth: "Truth", result: "EngineResult", blame: Blame) -> Blame:
+    """Settle a blame shared by several consumers by experiment.
+
+    The adjoints only show that one of the ops reading the wrong node is
+    at fault.  Each candidate op is run alone on the engine, at the same
+    operand values, and the first one that diverges is blamed.
+    """
+    from ._check import check
+    from ._graph import Const, Graph, Node
+
+    if blame.rule != "backward" or not blame.alternatives:
+        return blame
+    graph = truth.graph
+    for candidate in (blame.node, *blame.alternatives):
+        node = graph.nodes[candidate]
+        inputs: list[str] = []
+        point: dict[str, float] = {}
+        args = []
+        for position, arg in enumerate(node.args):
+            if isinstance(arg, Const):
+                args.append(arg)
+                continue
+            name = "uvw"[position]
+            value = truth.point[arg] if isinstance(arg, str) else float(truth.node_values[arg])
+            if not math.isfinite(value):
+                break
+            inputs.append(name)
+            point[name] = value
+            args.append(name)
+        else:
+            alone = Graph(tuple(inputs), (Node(node.op, tuple(args)),))
+            if not check(engine, alone, point).ok:
+                received = None if result.node_adjoints is None else result.node_adjoints[candidate]
+                return Blame(candidate, node.op, "backward", blame.operand, received, blame.passed, blame.expected)
+    return blame
