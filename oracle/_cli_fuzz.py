@@ -143,7 +143,7 @@ def replay_command(path: Path, engine_specs: tuple[str, ...], output_format: str
         for spec in specs:
             if spec not in loaded:
                 loaded[spec] = resolve_engine(spec)
-            verdict = check(loaded[spec], graph, point)
+            verdict = check(loaded[spec], graph, point, state=True)
             failures += 0 if verdict.ok else 1
             outcomes.append((file, spec, verdict))
     if output_format == "json":
