@@ -29,6 +29,20 @@ REPORTS = Path(__file__).resolve().parent.parent / "reports"
 ZOO_VARIABLE = "GRADORACLE_ZOO_DIR"
 #: Folders under reports/ that are not one package's campaign.
 NOT_CAMPAIGNS = {"frameworks"}
+#: Reproducers that reports/README.md classifies as oracle false positives,
+#: by (package, signature).  They may turn into agreements when the tolerance
+#: model changes, and every other reproducer must keep its recorded kind.
+#: tanh and sigmoid gradients computed from the rounded output (1 - t**2 and
+#: s*(1 - s), as PyTorch and JAX compute them) fall outside the attainable
+#: ball near saturation.  A quotient written as a * b**-1 is held to an exact
+#: result when the true quotient is representable.
+FALSE_POSITIVES = {
+    *((package, "wrong-gradient:tanh/backward") for package in (
+        "lilgrad", "gradflow-kit", "coregrad", "nanoautograd", "mikegrad", "propgrad", "femtograd", "scalargrad")),
+    *((package, "wrong-gradient:sigmoid/backward") for package in ("lilgrad", "mikegrad", "propgrad", "scalargrad")),
+    ("mikegrad", "wrong-gradient:log/forward"),
+    ("micrograd-ds", "wrong-value:div/forward"),
+}
 
 #: Run in the child: check every reproducer file named on the command line
 #: with the engine spec from the file and print {file: verdict kind} as JSON.
@@ -98,5 +112,9 @@ def test_reproducers_replay_to_recorded_kind(folder: Path) -> None:
     kinds = json.loads(completed.stdout.splitlines()[-1])
 
     for path in files:
-        expected = read_record(path)["kind"]
-        assert kinds[str(path)] == expected, f"{path.name}: now {kinds[str(path)]}, recorded {expected}"
+        record = read_record(path)
+        expected = record["kind"]
+        allowed = {expected}
+        if (folder.name, record["signature"]) in FALSE_POSITIVES:
+            allowed.add("agree")
+        assert kinds[str(path)] in allowed, f"{path.name}: now {kinds[str(path)]}, recorded {expected}"
