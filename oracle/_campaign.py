@@ -63,6 +63,8 @@ class EngineSummary:
     dtype: str
     ops: tuple[str, ...]
     examples: int = 0
+    #: One-op probe examples run before the random ones (see ``_probes``).
+    probes: int = 0
     skipped: int = 0
     seconds: float = 0.0
     load_error: Optional[str] = None
@@ -153,6 +155,7 @@ class Campaign:
             summary.load_error = "none of the requested ops is supported by this engine"
             return
         started = time.monotonic()
+        self._run_probes(engine, name, ops, summary)
         chunk_index = 0
         strategy = examples(ops=list(ops), max_nodes=self.max_nodes)
         while summary.examples < self.max_examples:
@@ -162,6 +165,35 @@ class Campaign:
             self._run_chunk(engine, name, strategy, size, self.seed * 1_000_003 + chunk_index, deadline, summary)
             chunk_index += 1
         summary.seconds = time.monotonic() - started
+
+    def _run_probes(self, engine: "Engine", name: str, ops: Sequence[str], summary: EngineSummary) -> None:
+        """Run the one-op probes; their divergences are already minimal."""
+        from ._probes import probe_examples
+
+        state_checked: set[str] = set()
+        for graph, point in probe_examples(ops):
+            op = graph.nodes[0].op
+            state = self.state_checks and op not in state_checked and graph.nodes[0].args[0] == "x"
+            state_checked.add(op)
+            truth = compute_truth(graph, point, finite_differences=False)
+            verdict = check(engine, graph, point, truth=truth, state=state)
+            summary.probes += 1
+            if verdict.skipped:
+                continue
+            if verdict.ok:
+                self._note_informational(name, verdict)
+                continue
+            signature = signature_of(verdict)
+            assert signature is not None
+            known = self._find(signature)
+            if known is not None:
+                known.count += 1
+                continue
+            defect = Defect(signature, verdict, shrunk=True)
+            self._known.append(defect)
+            self._write(defect)
+            if self.on_defect is not None:
+                self.on_defect(defect)
 
     def _run_chunk(self, engine: "Engine", name: str, strategy: Any, size: int, chunk_seed: int,
                    deadline: Optional[float], summary: EngineSummary) -> None:

@@ -43,6 +43,7 @@ def campaign_record(result: CampaignResult) -> dict[str, Any]:
             "dtype": summary.dtype,
             "ops": list(summary.ops),
             "examples": summary.examples,
+            "probes": summary.probes,
             "skipped_outside_domain": summary.skipped,
             "seconds": round(summary.seconds, 3),
             "load_error": summary.load_error,

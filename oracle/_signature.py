@@ -59,7 +59,23 @@ def signature_of(verdict: Verdict) -> Optional[Signature]:
         return Signature(verdict.engine, kind, check, ops, localised=True)
     if failure is not None and kind in ("crash", "timeout", "protocol-error"):
         return Signature(verdict.engine, kind, f"{failure.phase}/{failure.error_type}", ops)
+    size = _error_size(verdict, kind)
     if verdict.blame is not None:
-        detail = f"{verdict.blame.op}/{verdict.blame.rule}"
+        detail = "/".join(filter(None, (verdict.blame.op, verdict.blame.rule, size)))
         return Signature(verdict.engine, kind, detail, ops, localised=True)
-    return Signature(verdict.engine, kind, "", ops)
+    return Signature(verdict.engine, kind, size, ops)
+
+
+def _error_size(verdict: Verdict, kind: str) -> str:
+    """How far off a wrong number is, so that a rule that loses precision and
+    one that is plainly wrong in the same op stay separate defects:
+    "zero" (the engine returns 0 for a nonzero truth, as underflow or
+    cancellation do), "inaccurate" (relative error at most 1e-3) or "wrong"."""
+    if kind not in ("wrong-value", "wrong-gradient"):
+        return ""
+    finding = next(f for f in verdict.divergences if f.kind == kind)
+    if finding.engine_value == 0:
+        return "zero"
+    if finding.relative_error is not None and finding.relative_error <= 1e-3:
+        return "inaccurate"
+    return "wrong"

@@ -39,6 +39,7 @@ def _merge(results: list[CampaignResult], seed: int) -> CampaignResult:
             else:
                 total = by_spec[summary.spec]
                 total.examples += summary.examples
+                total.probes = max(total.probes, summary.probes)
                 total.skipped += summary.skipped
                 total.seconds = max(total.seconds, summary.seconds)
     for attribute in ("defects", "informational"):
