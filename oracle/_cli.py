@@ -61,12 +61,12 @@ def cli() -> None:
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Console-script entry point."""
-    from . import _cli_check, _cli_fuzz, _cli_gate, _cli_matrix  # noqa: F401  (register the commands)
-
+    _register()
     cli.main(args=argv, prog_name="gradoracle")
 
 
 def _register() -> None:
+    """Import the command modules, which add their commands to ``cli``."""
     from . import _cli_check, _cli_fuzz, _cli_gate, _cli_matrix  # noqa: F401
 
 

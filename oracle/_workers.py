@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import queue
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from ._campaign import CampaignResult, Defect, fuzz
