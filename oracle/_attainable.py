@@ -143,8 +143,8 @@ class Attainable:
 
 
 def _input_ball(ctx: Any, value: float, fmt: FloatFormat) -> Ball:
-    """An input or constant as the engine holds it: exact when the format
-    represents it, beyond reach when it overflows the format, else rounded."""
+    """Return an input or constant as the engine stores it: exact when the
+    format represents it, beyond reach when it overflows the format, else rounded."""
     exact = ctx.mpf(value)
     if fmt.representable(exact):
         return Ball(exact, 0.0)
@@ -213,7 +213,7 @@ def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
         elif moved == 0 and centre == 0:
             radius = 0.0  # exact operands with an exact zero result: x - x, 0*y
         else:
-            # Even a result the format holds exactly gets a rounding: an engine
+            # Even a result the format represents exactly gets a rounding: an engine
             # may compose the op (x/x as x * x**-1 gives 0.9999999999999999).
             radius = float(moved) + rho * magnitude + fmt.floor
         values.append(Ball(centre, radius))

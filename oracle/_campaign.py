@@ -234,7 +234,7 @@ class Campaign:
                 return
             signature = signature_of(verdict)
             assert signature is not None
-            # One raise statement: Hypothesis tells failures apart by where they are raised.
+            # One raise statement: Hypothesis distinguishes failures by where they are raised.
             if self._is_target(signature, target, verdict):
                 raise _ShrinkTarget(verdict)
 
@@ -306,7 +306,7 @@ class Campaign:
 
 
 def snippet_api(engine: Any) -> Optional[ValueApi]:
-    """How to write a Python snippet for ``engine``, if it is micrograd-style."""
+    """Return the spelling of ``engine``'s class for snippets, if it is micrograd-style."""
     from engines._reference_engine import ReferenceEngine
 
     if type(engine) is ReferenceEngine:
@@ -322,7 +322,7 @@ def snippet_api(engine: Any) -> Optional[ValueApi]:
 
 
 def _spec_folder(engine: Any) -> Optional[str]:
-    """The folder of a ``module:Class@DIR`` spec, so the snippet imports from there."""
+    """Return the folder of a ``module:Class@DIR`` spec, so the snippet imports from there."""
     from engines._spec import parse_spec
     from oracle._errors import EngineLoadError
 

@@ -58,7 +58,7 @@ def fuzz_command(engine: tuple[str, ...], ops: Optional[str], max_examples: int,
                  no_state_checks: bool) -> None:
     """Run a fuzzing campaign against one or more engines.
 
-    With no --engine, every installed engine gradoracle knows is fuzzed
+    With no --engine, every installed engine that gradoracle supports is fuzzed
     (the reference engine at least).  Exit code 1 when a divergence is found.
     """
     from engines._discover import installed_engines

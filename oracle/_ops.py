@@ -1,4 +1,4 @@
-"""The op table: the single description of every op gradoracle knows.
+"""The op table: the single description of every op gradoracle supports.
 
 Each row gives the op's name and arity, how it is written (infix symbol or
 function name, and the Python operator or method forms an engine may offer),
@@ -43,7 +43,7 @@ class Op:
     #: Python forms an engine object may implement, in order of preference.
     #: Dunder names are operators; other names are methods called on the first operand.
     forms: tuple[str, ...]
-    #: Which operand must be a literal constant, if any (pow: the exponent).
+    #: The operand that must be a literal constant, if any (pow: the exponent).
     constant: Optional[ConstSide]
     forward: Callable[..., Mpf]
     partials: Callable[..., tuple[Optional[Mpf], ...]]

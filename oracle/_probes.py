@@ -3,7 +3,7 @@
 Random graphs reach a reflected operator (``2 - x``) or a special point
 (``x**0`` at 0, tanh at 400) only now and then, and a fixed seed may never
 reach one.  These probes apply each op once, in each of its operand forms,
-at the points where engines are known to break, so a campaign sees every
+at the points where engines are known to break, so a campaign covers every
 form of every op it fuzzes whatever its seed.
 """
 

@@ -133,7 +133,7 @@ def render_markdown(record: dict[str, Any]) -> str:
 
 
 def render_text(record: dict[str, Any]) -> str:
-    """A short terminal summary: one line per engine and per distinct divergence."""
+    """Render a short terminal summary: one line per engine and per distinct divergence."""
     lines = []
     for engine in record["engines"]:
         if engine["load_error"]:

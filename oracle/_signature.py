@@ -19,7 +19,7 @@ __all__ = ["Signature", "signature_of"]
 
 @dataclass(frozen=True)
 class Signature:
-    """What makes a defect distinct."""
+    """The identity of a defect: engine, kind and what is wrong where."""
 
     engine: str
     kind: str
@@ -48,7 +48,7 @@ class Signature:
 
 
 def signature_of(verdict: Verdict) -> Optional[Signature]:
-    """The signature of a verdict's most severe divergence, or None if it has none."""
+    """Return the signature of a verdict's most severe divergence, or None without one."""
     if verdict.ok:
         return None
     kind = verdict.kind

@@ -289,7 +289,7 @@ def _sharpen(truth: Truth, entry: GradientTruth, estimate: Mpf, allowed: Mpf) ->
 
 def _base_precision(truth: Truth, entry: GradientTruth) -> int:
     """Bits for the first finite difference, so that the shift it measures
-    stands some 80 bits above the rounding of the largest node.
+    lies some 80 bits above the rounding of the largest node.
 
     A derivative far below the graph's values (log(tanh(78)) has
     d/dx = 7e-68 while tanh(78) is about 1) needs more than the default

@@ -291,7 +291,7 @@ def _judge_gradient(verdict: Verdict, reference: Optional["EngineResult"]) -> No
 
 
 def _judge_nonfinite_truth(verdict: Verdict, entry: Any, finding: Finding, engine_value: float) -> None:
-    """The chain rule at high precision gives nan or inf for this entry."""
+    """Judge an entry where the chain rule at high precision gives nan or inf."""
     derivative = entry.finite_difference
     true_text = "unknown" if derivative is None else _text(derivative)
     lo, hi = entry.admissible
