@@ -9,7 +9,7 @@ match nothing in the run are *fixed*.  The gate fails only on new divergences.
 A baseline is a JSON file::
 
     {"format": "gradoracle.baseline/1",
-     "accepted": [{"signature": "wrong-gradient:tanh/backward", "reason": "..."}]}
+     "accepted": [{"signature": "wrong-gradient:tanh/backward/inaccurate", "reason": "..."}]}
 
 A signature is ``kind:detail`` for divergences localised to one op rule, or
 ``kind:detail:op+op`` otherwise.  An unlocalised entry also covers the same

@@ -35,6 +35,9 @@ PREC = 160
 #: Finite differences run at these precisions; consecutive levels must agree.
 FD_LEVELS = (160, 320, 640)
 FLOAT64_MAX = 1.7976931348623157e308
+#: Finite differences that would need more bits than this are not run: the
+#: derivative is then left unconfirmed (log(tanh(2**20)) has d/dx = 8e-910776).
+MAX_FD_BITS = 8192
 
 
 @dataclass
@@ -247,6 +250,8 @@ def _confirm(truth: Truth, entry: GradientTruth) -> None:
     if not entry.defined or entry.at_kink:
         return
     base = _base_precision(truth, entry)
+    if base is None:
+        return  # no affordable precision resolves this derivative; leave it unconfirmed
     previous: Optional[Mpf] = None
     for prec in (base, 2 * base, 4 * base):
         estimate = _central_difference(truth, entry.input, prec)
@@ -287,7 +292,7 @@ def _sharpen(truth: Truth, entry: GradientTruth, estimate: Mpf, allowed: Mpf) ->
             return
 
 
-def _base_precision(truth: Truth, entry: GradientTruth) -> int:
+def _base_precision(truth: Truth, entry: GradientTruth) -> Optional[int]:
     """Bits for the first finite difference, so that the shift it measures
     lies some 80 bits above the rounding of the largest node.
 
@@ -305,7 +310,9 @@ def _base_precision(truth: Truth, entry: GradientTruth) -> int:
     largest = max([abs(value) for value in truth.node_values] + [scale])
     gap = int(ctx.mag(largest)) - int(ctx.mag(abs(derivative) * scale))
     needed = 3 * (80 + max(gap, 0)) // 2 + 16
-    return max(FD_LEVELS[0], min(needed, 8192))
+    if needed > MAX_FD_BITS:
+        return None
+    return max(FD_LEVELS[0], needed)
 
 
 def _natural_scale(truth: Truth, name: str) -> Mpf:

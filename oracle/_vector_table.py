@@ -130,6 +130,6 @@ HAND_VECTORS: tuple[HandVector, ...] = (
     _h("mul-tiny", "x*y", {"x": 1e-300, "y": 1e-10}, tags=("tiny",)),
     _h("sqrt-subnormal", "sqrt(x)", {"x": 5e-324}, tags=("tiny",)),
     _h("log-tiny", "log(x)", {"x": 1e-308}, tags=("tiny",)),
-    _h("div-subnormal", "x / y", {"x": 5e-324, "y": 2.0}, "float64-inherent", ("tiny",),
-       note="5e-324/2 rounds to 0 in float64"),
+    _h("div-subnormal", "x / y", {"x": 5e-324, "y": 2.0}, "smooth", ("tiny",),
+       note="5e-324/2 rounds to 0 in float64, which is within one subnormal step"),
 )

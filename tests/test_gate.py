@@ -127,35 +127,35 @@ def write_baseline(path: Path, *entries: tuple[str, str]) -> Path:
 
 
 def test_known_divergence_passes(tmp_path):
-    baseline = write_baseline(tmp_path / "baseline.json", ("wrong-value:sub/forward", "upstream bug, fixed in 2.0"))
+    baseline = write_baseline(tmp_path / "baseline.json", ("wrong-value:sub/forward/wrong", "upstream bug, fixed in 2.0"))
     code, output = gate("--engine", "tests.doubles:RsubSwapped", "--time", "0", "--baseline", str(baseline),
                         "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "summary.md"))
     assert code == 0, output
-    assert "KNOWN  wrong-value:sub/forward" in output
+    assert "KNOWN  wrong-value:sub/forward/wrong" in output
     skipped = [element.get("message") for element in junit(tmp_path / "junit.xml").iter("skipped")]
-    assert skipped == ["known divergence wrong-value:sub/forward: upstream bug, fixed in 2.0"]
+    assert skipped == ["known divergence wrong-value:sub/forward/wrong: upstream bug, fixed in 2.0"]
     summary = (tmp_path / "summary.md").read_text()
     assert "### Known divergences (accepted in the baseline)" in summary
     assert "upstream bug, fixed in 2.0" in summary
 
 
 def test_removed_fault_listed_fixed(tmp_path):
-    baseline = write_baseline(tmp_path / "baseline.json", ("wrong-value:sub/forward", "upstream bug, fixed in 2.0"))
+    baseline = write_baseline(tmp_path / "baseline.json", ("wrong-value:sub/forward/wrong", "upstream bug, fixed in 2.0"))
     code, output = gate("--engine", "tests.doubles:GoodValue", "--time", "0", "--baseline", str(baseline),
                         "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "summary.md"))
     assert code == 0, output
-    assert "FIXED  wrong-value:sub/forward" in output
+    assert "FIXED  wrong-value:sub/forward/wrong" in output
     assert "gate: PASS: 0 new, 0 known, 1 fixed" in output
     assert "### Fixed (in the baseline, not seen in this run)" in (tmp_path / "summary.md").read_text()
     system_out = suite(junit(tmp_path / "junit.xml"), "fuzzing").find("system-out")
-    assert "fixed since the baseline: wrong-value:sub/forward" in system_out.text
+    assert "fixed since the baseline: wrong-value:sub/forward/wrong" in system_out.text
 
 
 def test_other_divergence_still_new(tmp_path):
     baseline = write_baseline(tmp_path / "baseline.json", ("wrong-gradient:tanh/backward", "accepted"))
     code, output = gate("--engine", "tests.doubles:RsubSwapped", "--time", "0", "--baseline", str(baseline))
     assert code == 1, output
-    assert "NEW    wrong-value:sub/forward" in output
+    assert "NEW    wrong-value:sub/forward/wrong" in output
     assert "FIXED  wrong-gradient:tanh/backward" in output
 
 
@@ -175,11 +175,11 @@ def test_update_baseline_round_trip(tmp_path):
 
 
 def test_update_keeps_reasons(tmp_path):
-    baseline = write_baseline(tmp_path / "baseline.json", ("wrong-value:sub/forward", "kept reason"))
+    baseline = write_baseline(tmp_path / "baseline.json", ("wrong-value:sub/forward/wrong", "kept reason"))
     code, output = gate("--engine", "tests.doubles:RsubSwapped", "--time", "0", "--baseline", str(baseline),
                         "--update-baseline")
     assert code == 0, output
-    assert read_baseline(baseline) == [BaselineEntry("wrong-value:sub/forward", "kept reason", "2 - x at x=0.5")]
+    assert read_baseline(baseline) == [BaselineEntry("wrong-value:sub/forward/wrong", "kept reason", "2 - x at x=0.5")]
 
 
 def test_unlocalised_entry_covers_larger_op_set():
