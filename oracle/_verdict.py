@@ -33,7 +33,16 @@ DIVERGENCE_KINDS = (
     "wrong-gradient",
 )
 #: Findings that explain a difference without blaming the engine.
-INFORMATIONAL_KINDS = ("convention", "ad-inherent", "float64-inherent")
+INFORMATIONAL_KINDS = ("convention", "ad-inherent", "float64-inherent", "float32-inherent")
+
+#: Why a number that no engine of the format could get right is not blamed.
+UNREACHABLE = "no {dtype} evaluation can pin this number down (an intermediate overflows, or its operands straddle a pole)"
+REFERENCE_FAILS = "the float64 reference engine fails the same way here"
+
+
+def inherent_kind(dtype: str) -> str:
+    """The informational kind for results inherent to a float format: "float64-inherent"."""
+    return f"{dtype}-inherent"
 
 
 @dataclass
@@ -213,9 +222,9 @@ def _judge_value(verdict: Verdict, reference: Optional["EngineResult"]) -> None:
     reference_value = None if reference is None else reference.value
     reference_ok = _is_finite(reference_value) and ball.contains(reference_value)
     unreachable = float(ball.radius) == math.inf
-    if (not reference_ok and reference is not None) or unreachable:
-        finding.kind = "float64-inherent"
-        finding.message = "the value differs from the truth, and so does the float64 reference engine's"
+    if unreachable or (not reference_ok and reference is not None):
+        finding.kind = inherent_kind(verdict.dtype)
+        finding.message = UNREACHABLE.format(dtype=verdict.dtype) if unreachable else REFERENCE_FAILS
         verdict.informational.append(finding)
     elif not math.isfinite(value):
         finding.kind = "non-finite"
@@ -223,7 +232,7 @@ def _judge_value(verdict: Verdict, reference: Optional["EngineResult"]) -> None:
         verdict.divergences.append(finding)
     else:
         finding.kind = "wrong-value"
-        finding.message = "the value is outside what float64 can attain"
+        finding.message = f"the value is outside what {verdict.dtype} can attain"
         verdict.divergences.append(finding)
 
 
@@ -257,9 +266,8 @@ def _judge_gradient(verdict: Verdict, reference: Optional["EngineResult"]) -> No
             unreachable = float(ball.radius) == math.inf
             reference_failed = reference is not None and not _is_finite(reference_value)
             if unreachable or reference_failed:
-                finding.kind = "float64-inherent"
-                finding.message = (f"the gradient is {engine_value!r} where the true gradient is finite; "
-                                   "the float64 reference engine fails the same way or float64 cannot pin it down")
+                finding.kind = inherent_kind(verdict.dtype)
+                finding.message = UNREACHABLE.format(dtype=verdict.dtype) if unreachable else REFERENCE_FAILS
                 verdict.informational.append(finding)
             else:
                 finding.kind = "non-finite"
@@ -277,8 +285,8 @@ def _judge_gradient(verdict: Verdict, reference: Optional["EngineResult"]) -> No
         finding.relative_error = _relative(engine_value, entry.value)
         reference_ok = reference_value is not None and ball.contains(reference_value)
         if reference is not None and not reference_ok:
-            finding.kind = "float64-inherent"
-            finding.message = "the float64 reference engine is off in the same place"
+            finding.kind = inherent_kind(verdict.dtype)
+            finding.message = REFERENCE_FAILS
             verdict.informational.append(finding)
         elif entry.at_kink:
             finding.kind = "kink-outside-range"
@@ -286,7 +294,7 @@ def _judge_gradient(verdict: Verdict, reference: Optional["EngineResult"]) -> No
             verdict.divergences.append(finding)
         else:
             finding.kind = "wrong-gradient"
-            finding.message = "the gradient is outside what float64 can attain"
+            finding.message = f"the gradient is outside what {verdict.dtype} can attain"
             verdict.divergences.append(finding)
 
 
