@@ -168,6 +168,10 @@ def _deviation(ctx: Any, entry: Any, balls: Sequence[Ball], centre_values: Seque
     box = [(ball.lo, ball.hi) for ball in balls]
     if entry.singular(box):
         return [ctx.inf] * len(centre_values)
+    if entry.bound is not None and entry.name in ("sin", "cos") and max(float(b.radius) for b in balls) > 1:
+        # Corners cannot bound a periodic function over more than part of a
+        # period: the result may be anywhere in its range.
+        return [ctx.mpf(2 * entry.bound)] * len(centre_values)
     worst = [ctx.zero] * len(centre_values)
     for corner in _corners(balls):
         if entry.domain(ctx, *corner) is not None:

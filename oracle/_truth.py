@@ -89,6 +89,9 @@ class Truth:
     gradient: dict[str, GradientTruth] = field(default_factory=dict)
     #: Chain-rule adjoint of each node, as (centre, radius) with kink hulls.
     node_adjoints: list[Ball] = field(default_factory=list)
+    #: Bits of the forward pass and the chain rule: ``PREC``, or more when
+    #: sin or cos receive a huge argument (see ``_periodic_precision``).
+    prec: int = PREC
     #: Nodes whose operands sit exactly on a kink.
     kinks: list[int] = field(default_factory=list)
     #: Node where the domain was left, with the reason.
@@ -142,10 +145,34 @@ def compute_truth(graph: Graph, point: Point, *, finite_differences: bool = True
 
     if not _forward(truth, ctx):
         return truth
+    needed = _periodic_precision(truth)
+    if needed > PREC:
+        truth = Truth(graph, exact_point, status="ok", prec=needed)
+        ctx = context(needed)
+        if not _forward(truth, ctx):
+            return truth
     _chain_rule(truth, ctx)
     if finite_differences:
         truth.confirm()
     return truth
+
+
+def _periodic_precision(truth: Truth) -> int:
+    """Bits that pin down every argument of sin and cos to within 2**-100.
+
+    sin(x**x) at x = 123.25 takes the sine of 4.9e257, whose integer part
+    alone has 856 bits: at ``PREC`` bits the argument, and so the sine, is
+    noise.  Such graphs are evaluated again with enough bits.
+    """
+    ctx = context(PREC)
+    needed = PREC
+    for index, node in enumerate(truth.graph.nodes):
+        if node.op not in ("sin", "cos"):
+            continue
+        arg = _operands(ctx, truth.graph, truth.point, truth.node_values, index)[0]
+        if arg != 0:
+            needed = max(needed, int(ctx.mag(arg)) + PREC)
+    return min(needed, MAX_FD_BITS)
 
 
 def _forward(truth: Truth, ctx: Any) -> bool:
@@ -252,6 +279,7 @@ def _confirm(truth: Truth, entry: GradientTruth) -> None:
     base = _base_precision(truth, entry)
     if base is None:
         return  # no affordable precision resolves this derivative; leave it unconfirmed
+    base = max(base, truth.prec)
     previous: Optional[Mpf] = None
     for prec in (base, 2 * base, 4 * base):
         estimate = _central_difference(truth, entry.input, prec)
@@ -276,8 +304,8 @@ def _sharpen(truth: Truth, entry: GradientTruth, estimate: Mpf, allowed: Mpf) ->
     finite difference: an ill-conditioned graph (sin of 1e23 loses 76 bits
     of its argument) can use up ``PREC`` bits.  The sharper value replaces
     the entry's when it agrees with the difference."""
-    for prec in (2 * PREC, 4 * PREC):
-        sharper = Truth(truth.graph, truth.point, status="ok")
+    for prec in (2 * truth.prec, 4 * truth.prec):
+        sharper = Truth(truth.graph, truth.point, status="ok", prec=prec)
         ctx = context(prec)
         if not _forward(sharper, ctx) or sharper.status != "ok":
             return

@@ -318,6 +318,15 @@ def _judge_nonfinite_truth(verdict: Verdict, entry: Any, finding: Finding, engin
         error = _relative(engine_value, derivative)
         if error is not None and error <= 1e-6:
             return  # the engine found the function's derivative the chain rule misses
+    values = verdict.truth.attainable(verdict.dtype).values
+    if any(float(ball.radius) == math.inf for ball in values):
+        # An engine's intermediate may land on the other side of a pole or a
+        # kink (sin of 4.9e257 has no float64 sign), so any number can come out.
+        finding.kind = inherent_kind(verdict.dtype)
+        finding.truth = true_text
+        finding.message = UNREACHABLE.format(dtype=verdict.dtype)
+        verdict.informational.append(finding)
+        return
     finding.kind = "wrong-gradient"
     finding.truth = true_text if derivative is not None else _text(entry.value)
     finding.message = f"the chain rule gives {_text(entry.value)} and the function's derivative is {true_text}"
