@@ -37,6 +37,9 @@ __all__ = ["Campaign", "CampaignResult", "Defect", "EngineSummary", "fuzz"]
 
 #: Examples per Hypothesis run; each run shrinks at most one new defect.
 CHUNK = 100
+#: An engine that times out this many times in a row is given up on: a
+#: hung process engine would otherwise cost its time-out on every example.
+MAX_TIMEOUTS = 3
 
 
 @dataclass
@@ -117,6 +120,8 @@ class Campaign:
         self._known: list[Defect] = []
         self._info: dict[tuple[str, str, str], Defect] = {}
         self._snippet_apis: dict[str, Any] = {}
+        self._engine_started: Optional[float] = None
+        self._timeouts = 0
 
     # --- public -------------------------------------------------------------
 
@@ -124,12 +129,19 @@ class Campaign:
         started = time.monotonic()
         deadline = None if self.time_budget is None else started + self.time_budget
         share = None if deadline is None else self.time_budget / max(1, len(self.engines))
+        position = 0
         try:
             for position, spec in enumerate(self.engines):
                 engine_deadline = deadline if share is None else min(deadline, time.monotonic() + share)
                 self._run_engine(spec, engine_deadline)
         except KeyboardInterrupt:
             self.result.interrupted = True
+            if self.result.engines and self._engine_started is not None:
+                self.result.engines[-1].seconds = time.monotonic() - self._engine_started
+            for spec in self.engines[position + 1:]:
+                name = spec if isinstance(spec, str) else getattr(spec, "name", type(spec).__name__)
+                self.result.engines.append(EngineSummary(name, None, "?", (),
+                                                         load_error="not run: the campaign was interrupted"))
         self.result.seconds = time.monotonic() - started
         self.result.defects = [d for d in self._known]
         self.result.informational = list(self._info.values())
@@ -154,12 +166,16 @@ class Campaign:
         if not ops:
             summary.load_error = "none of the requested ops is supported by this engine"
             return
-        started = time.monotonic()
+        started = self._engine_started = time.monotonic()
+        self._timeouts = 0
         self._run_probes(engine, name, ops, summary)
         chunk_index = 0
         strategy = examples(ops=list(ops), max_nodes=self.max_nodes)
         while summary.examples < self.max_examples:
             if deadline is not None and time.monotonic() >= deadline:
+                break
+            if self._timeouts >= MAX_TIMEOUTS:
+                summary.load_error = f"stopped after {MAX_TIMEOUTS} time-outs in a row; the engine seems to hang"
                 break
             size = min(CHUNK, self.max_examples - summary.examples)
             self._run_chunk(engine, name, strategy, size, self.seed * 1_000_003 + chunk_index, deadline, summary)
@@ -222,8 +238,12 @@ class Campaign:
                 summary.examples += 1
                 if self.on_progress is not None:
                     self.on_progress(name, 1)
+            if self._timeouts >= MAX_TIMEOUTS and not shrinking:
+                return
             verdict = check(engine, graph, point, truth=compute_truth(graph, point, finite_differences=False),
                             state=self.state_checks)
+            failure = verdict.result.failure
+            self._timeouts = self._timeouts + 1 if failure is not None and failure.phase == "timeout" else 0
             if verdict.skipped:
                 if not shrinking:
                     summary.skipped += 1
@@ -295,7 +315,8 @@ class Campaign:
         api = self._snippet_apis.get(defect.signature.engine)
         if api is not None:
             verdict = defect.verdict
-            defect.snippet = python_snippet(verdict.truth.graph, verdict.truth.point, api, _truth_lines(verdict))
+            defect.snippet = python_snippet(verdict.truth.graph, verdict.truth.point, api, _truth_lines(verdict),
+                                            state_check=_state_check(defect))
         if self.report_dir is None:
             return
         record = verdict_record(defect.verdict)
@@ -330,6 +351,13 @@ def _spec_folder(engine: Any) -> Optional[str]:
         return parse_spec(getattr(engine, "name", ""))[2]
     except EngineLoadError:
         return None
+
+
+def _state_check(defect: Defect) -> Optional[str]:
+    """The state check a defect came from ("backward twice", ...), if any."""
+    if defect.signature.kind != "state-across-calls":
+        return None
+    return defect.signature.detail
 
 
 def _truth_lines(verdict: Verdict) -> list[str]:

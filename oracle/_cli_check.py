@@ -70,9 +70,13 @@ def check_command(expression: str, at: str, engine_specs: tuple[str, ...], outpu
     graph = parse_expression(expression)
     point = parse_assignments(at, graph.inputs)
     truth = compute_truth(graph, point)
-    verdicts = []
-    for spec in engine_specs or ("reference",):
-        verdicts.append(check(resolve_engine(spec), graph, point, truth=truth))
+    engines = [(spec, resolve_engine(spec)) for spec in engine_specs or ("reference",)]
+    for spec, engine in engines:
+        missing = sorted(graph.ops_used() - set(engine.supported_ops))
+        if missing:
+            raise UsageFailure(f"engine {spec!r} does not support {', '.join(missing)}; "
+                               f"it supports {', '.join(sorted(engine.supported_ops))}")
+    verdicts = [check(engine, graph, point, truth=truth) for _, engine in engines]
     if output_format == "json":
         click.echo(json.dumps([verdict_record(v) for v in verdicts], indent=2))
     else:
@@ -132,8 +136,10 @@ def _print_walk(graph: Any, point: dict[str, float], truth: Any, verdicts: list[
         status = "agrees with the truth" if verdict.ok else f"DIVERGES: {verdict.kind}"
         console.print(f"{verdict.engine}: {status}", highlight=False)
         for finding in verdict.divergences + verdict.informational:
-            console.print(f"  {finding.kind} on {finding.target}: {finding.message} "
-                          f"(engine {_number(finding.engine_value)}, truth {finding.truth})", highlight=False)
+            numbers = ""
+            if finding.engine_value is not None or finding.truth is not None:
+                numbers = f" (engine {_number(finding.engine_value)}, truth {finding.truth or '-'})"
+            console.print(f"  {finding.kind} on {finding.target}: {finding.message}{numbers}", highlight=False)
         if verdict.result.failure is not None:
             console.print(f"  raised: {verdict.result.failure}", highlight=False)
         if verdict.blame is not None:

@@ -43,7 +43,7 @@ def _progress(total: int, quiet: bool):
 
 @cli.command("fuzz")
 @_campaign_options
-@click.option("--workers", type=int, default=1, metavar="N", show_default=True,
+@click.option("--workers", type=int, default=1, metavar="N",
               help="Worker processes; each draws its own share of the examples. Default: 1.")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("gradoracle-reports"), metavar="DIR",
@@ -75,7 +75,8 @@ def fuzz_command(engine: tuple[str, ...], ops: Optional[str], max_examples: int,
         raise UsageFailure(f"--workers={workers} must be at least 1")
     op_names = parse_ops(ops)
     specs = list(engine) or installed_engines()
-    _check_specs(specs)
+    _check_specs(specs, op_names)
+    _check_writable(report_dir)
     console, progress = _progress(max_examples * len(specs), output_format != "text")
     tasks: dict[str, Any] = {}
 
@@ -105,18 +106,39 @@ def fuzz_command(engine: tuple[str, ...], ops: Optional[str], max_examples: int,
     (report_dir / "report.md").write_text(render_markdown(record), encoding="utf-8")
     (report_dir / "report.html").write_text(render_html(record), encoding="utf-8")
     renderers = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}
-    click.echo(renderers[output_format](record), nl=False)
+    try:
+        text = renderers[output_format](record)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as error:
+        raise UsageFailure(f"report file={str(path)!r} has a missing or mistyped field ({error!r}); "
+                           "regenerate it with gradoracle fuzz") from None
+    click.echo(text, nl=False)
     if output_format == "text":
         click.echo(f"report: {report_dir / 'report.md'}", err=True)
+    if result.interrupted:
+        click.echo("interrupted: the campaign stopped early; the reproducers found so far are on disk", err=True)
+        sys.exit(130)
     sys.exit(1 if record["divergences"] else 0)
 
 
-def _check_specs(specs: list[str]) -> None:
-    """Load every spec once up front so a typo fails before the campaign starts."""
+def _check_specs(specs: list[str], op_names: Optional[list[str]]) -> None:
+    """Load every spec once up front, so that a typo or an engine with none of
+    the requested ops fails before the campaign starts."""
     from ._check import resolve_engine
 
     for spec in specs:
-        resolve_engine(spec)
+        engine = resolve_engine(spec)
+        if op_names is not None and not set(op_names) & set(engine.supported_ops):
+            raise UsageFailure(f"engine {spec!r} supports none of --ops {','.join(op_names)}; "
+                               f"it supports {','.join(sorted(engine.supported_ops))}")
+
+
+def _check_writable(report_dir: Path) -> None:
+    """Fail before the campaign when the report folder cannot be created."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageFailure(f"--report-dir={str(report_dir)!r} cannot be created ({error.strerror}); "
+                           "give a writable folder") from None
 
 
 @cli.command("replay")
@@ -173,4 +195,9 @@ def report_command(path: Path, output_format: str) -> None:
     if not isinstance(record, dict) or record.get("schema") != REPORT_SCHEMA:
         raise UsageFailure(f"report file={str(path)!r} is not a {REPORT_SCHEMA} document")
     renderers = {"text": render_text, "json": render_json, "markdown": render_markdown, "html": render_html}
-    click.echo(renderers[output_format](record), nl=False)
+    try:
+        text = renderers[output_format](record)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as error:
+        raise UsageFailure(f"report file={str(path)!r} has a missing or mistyped field ({error!r}); "
+                           "regenerate it with gradoracle fuzz") from None
+    click.echo(text, nl=False)

@@ -40,7 +40,8 @@ class CampaignOption:
 
 CAMPAIGN_OPTIONS: tuple[CampaignOption, ...] = (
     CampaignOption("engine", str, (), "Engine spec to check (repeatable): reference, module:Class, "
-                   "module:Class@DIR, torch, jax, process:COMMAND ...", "SPEC", multiple=True),
+                   "module:Class@DIR, torch, jax, process:COMMAND ... Without it the CLI checks every "
+                   "installed engine it supports.", "SPEC", multiple=True),
     CampaignOption("ops", str, None, "Comma-separated op names to draw from, e.g. add,mul,tanh; "
                    "each engine uses the ones it supports.", "LIST"),
     CampaignOption("max-examples", int, DEFAULT_MAX_EXAMPLES, "Examples per engine.", "N"),
@@ -52,9 +53,11 @@ CAMPAIGN_OPTIONS: tuple[CampaignOption, ...] = (
 
 def parse_ops(text: Optional[str]) -> Optional[list[str]]:
     """Split a comma-separated op list and reject unknown names with a suggestion."""
-    if text is None or text.strip() == "":
+    if text is None:
         return None
-    names = [part.strip() for part in text.split(",") if part.strip()]
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise InvalidArgument(f"ops={text!r} has an empty item; give comma-separated op names such as add,mul,tanh")
     for name in names:
         if name not in OP_NAMES:
             from difflib import get_close_matches

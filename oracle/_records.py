@@ -146,8 +146,15 @@ def read_reproducers(path: Path) -> list[tuple[Path, Graph, dict[str, float], di
             raise InvalidArgument(f"reproducer file={str(file)!r} is not readable JSON: {error}") from None
         if not isinstance(document, dict) or "graph" not in document:
             continue  # summaries and other JSON files in a report folder
-        graph = Graph.from_json(document["graph"])
-        point = point_from_json(document.get("inputs", document.get("point", {})))
+        fmt = document.get("format")
+        if isinstance(fmt, str) and fmt.startswith("gradoracle.reproducer/") and fmt != REPRODUCER_FORMAT:
+            raise InvalidArgument(f"reproducer file={str(file)!r} has format={fmt!r}; this gradoracle reads "
+                                  f"{REPRODUCER_FORMAT!r}")
+        try:
+            graph = Graph.from_json(document["graph"])
+            point = point_from_json(document.get("inputs", document.get("point", {})))
+        except InvalidArgument as error:
+            raise InvalidArgument(f"reproducer file={str(file)!r}: {error}") from None
         examples.append((file, graph, point, document))
     if not examples:
         raise InvalidArgument(f"path={str(path)!r} holds no reproducer (no JSON file with a 'graph' field)")

@@ -152,6 +152,8 @@ def render_text(record: dict[str, Any]) -> str:
                      f"  (x{item['count']})")
         if item.get("reproducer"):
             lines.append(f"  {'':<20} reproducer: {item['reproducer']}")
+    if record.get("interrupted"):
+        lines.append("interrupted: the campaign stopped early (the engines listed as not run were not checked)")
     informational = Counter(item["kind"] for item in record["informational"])
     if informational:
         summary = ", ".join(f"{kind} {count}" for kind, count in sorted(informational.items()))

@@ -49,11 +49,13 @@ def _call(op_name: str, args: list[str], api: ValueApi) -> str:
 
 
 def python_snippet(graph: Graph, point: Point, api: Optional[ValueApi] = None,
-                   truth_lines: Optional[list[str]] = None) -> str:
+                   truth_lines: Optional[list[str]] = None, state_check: Optional[str] = None) -> str:
     """Return a script that builds ``graph`` at ``point`` and prints the value and gradients.
 
     Binary ops whose left operand is a constant are written with the
     constant on the left, so the script exercises the reflected operator.
+    ``state_check`` ("backward twice" or "reuse after backward") adds the
+    second call that shows a defect of state kept across calls.
     """
     api = api or ValueApi()
     lines = []
@@ -75,6 +77,11 @@ def python_snippet(graph: Graph, point: Point, api: Optional[ValueApi] = None,
         lines.append(f"{names[index]} = {_call(node.op, args, api)}")
     output = names[-1]
     lines.append(f"{output}.{api.backward}()")
+    if state_check == "backward twice":
+        lines.append(f"{output}.{api.backward}()  # a second call must give the same gradients (or twice them)")
+    elif state_check == "reuse after backward":
+        lines.append(f"reused = {output} * 2.0  # build on a node of the graph that already ran backward")
+        lines.append(f"reused.{api.backward}()  # the leaves must get d(reused)/d(leaf) (plus the old gradient)")
     lines.append("")
     lines.append(f"print('value', {output}.{api.data})")
     for name in graph.inputs:

@@ -65,6 +65,10 @@ def test_check_json_reports_divergence(runner):
     (["fuzz", "--ops", "add,tahn", "--max-examples", "5"], "did you mean 'tanh'"),
     (["fuzz", "--max-examples", "0"], "--max-examples=0 must be at least 1"),
     (["replay", "does-not-exist.json"], "does not exist"),
+    (["check", "tanh(x)", "--at", "x=1", "--engine", "micrograd.engine:Value"], "does not support tanh"),
+    (["fuzz", "--engine", "micrograd.engine:Value", "--ops", "tanh"], "supports none of --ops tanh"),
+    (["fuzz", "--ops", "add,,mul"], "has an empty item"),
+    (["fuzz", "--engine", "reference", "--report-dir", "/proc/no/such/dir"], "cannot be created"),
 ])
 def test_bad_input_one_line_exit_2(runner, arguments, message):
     result = runner.invoke(cli, arguments)
@@ -129,3 +133,25 @@ def test_engines_probe_micrograd(runner):
 
     assert result.exit_code == 0, result.output
     assert "ops: add, div, mul, neg, pow, relu, sub" in result.output
+
+
+def test_report_with_bad_fields_exit_2(runner, tmp_path):
+    broken = tmp_path / "report.json"
+    broken.write_text(json.dumps({"schema": "gradoracle.report/1", "engines": "oops"}))
+
+    result = runner.invoke(cli, ["report", str(broken)])
+
+    assert result.exit_code == 2
+    assert "missing or mistyped field" in result.output
+
+
+def test_replay_names_bad_file(runner, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"graph": {"format": "gradoracle.graph/1", "inputs": ["x"],
+                                         "nodes": [{"op": "nosuchop", "args": ["x"]}]},
+                               "inputs": {"x": 1.0}}))
+
+    result = runner.invoke(cli, ["replay", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "bad.json" in result.output
