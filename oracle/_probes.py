@@ -19,8 +19,9 @@ __all__ = ["probe_examples"]
 #: Points for unary ops: zero, small, ordinary, large enough to overflow
 #: exp or saturate tanh in naive code, and tiny.
 UNARY_POINTS = (0.0, 1.0, -1.5, 0.5, 3.0, 20.0, -20.0, 400.0, -400.0, 1e-300)
-#: (1, 1e-300) divides by a tiny number: y**-2 in a pow-based division overflows.
-BINARY_POINTS = ((0.5, 1.5), (-1.5, 2.0), (3.0, -0.25), (1.0, 1e-300))
+#: (0, 1e-300) divides by a tiny number: every true derivative is finite, but
+#: y**-2 in a pow-based division overflows.
+BINARY_POINTS = ((0.5, 1.5), (-1.5, 2.0), (3.0, -0.25), (0.0, 1e-300))
 CONSTANT_POINTS = (0.5, -1.5, 0.0, 3.0)
 CONSTANTS = (2.0, -3.0, 0.5)
 POW_EXPONENTS = (0.0, 1.0, 2.0, 3.0, -1.0, 0.5, 2.5, -0.5)
