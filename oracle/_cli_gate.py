@@ -52,7 +52,8 @@ def render_gate_text(result: GateResult) -> str:
         lines.append(f"  FIXED  {entry.signature}  (in the baseline, not seen in this run)")
     verdict = "FAIL" if result.exit_code else "PASS"
     lines.append(f"gate: {verdict}: {_distinct(result.new)} new, {_distinct(result.known)} known, "
-                 f"{len(result.fixed)} fixed")
+                 f"{len(result.fixed)} fixed divergence signature(s); a signature seen in both phases "
+                 "is listed once per phase above")
     return "\n".join(lines) + "\n"
 
 
@@ -90,7 +91,7 @@ def render_gate_markdown(result: GateResult, engine_spec: Optional[str] = None) 
 
     lines = [f"## gradoracle gate {verdict}: `{spec}`", ""]
     lines += [f"**{_distinct(result.new)} new**, {_distinct(result.known)} known and {len(result.fixed)} fixed "
-              f"divergence(s).", ""]
+              "divergence signature(s); the table counts findings per phase.", ""]
     lines += ["| phase | checked | pass | new | known | skipped |", "|---|---|---|---|---|---|"]
     lines.append(f"| corpus replay (version {result.corpus.version}) | {len(result.vectors)} vectors | "
                  f"{counts['pass']} | {counts['new']} | {counts['known']} | {counts['skipped']} |")
