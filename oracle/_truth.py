@@ -334,7 +334,7 @@ def _base_precision(truth: Truth, entry: GradientTruth) -> Optional[int]:
     if not entry.finite or derivative == 0:
         return FD_LEVELS[0]
     x = abs(ctx.mpf(truth.point[entry.input]))
-    scale = x if x != 0 else ctx.one
+    scale = _step_scale(ctx, x)
     largest = max([abs(value) for value in truth.node_values] + [scale])
     gap = int(ctx.mag(largest)) - int(ctx.mag(abs(derivative) * scale))
     needed = 3 * (80 + max(gap, 0)) // 2 + 16
@@ -343,22 +343,30 @@ def _base_precision(truth: Truth, entry: GradientTruth) -> Optional[int]:
     return max(FD_LEVELS[0], needed)
 
 
+def _step_scale(ctx: Any, x: Mpf) -> Mpf:
+    """|x| below 1, else 1: a step relative to a tiny input (relu(1e-300)
+    must not step across its kink), but never relative to a huge one, where
+    sin(x) + x at x = 5.8e163 still varies on the scale of 1."""
+    magnitude = abs(x)
+    return magnitude if 0 < magnitude < 1 else ctx.one
+
+
 def _natural_scale(truth: Truth, name: str) -> Mpf:
     """|f| / |x| (|f| at x = 0), scaled down: how large a derivative the
     output's size suggests, below which disagreement is rounding noise."""
     ctx = context(PREC)
     x = abs(ctx.mpf(truth.point[name]))
-    return abs(truth.value) / (x if x != 0 else ctx.one) * ctx.ldexp(1, -20)
+    return abs(truth.value) / _step_scale(ctx, x) * ctx.ldexp(1, -20)
 
 
 def _central_difference(truth: Truth, name: str, prec: int) -> Optional[Mpf]:
-    """(f(x+h) - f(x-h)) / 2h with h = 2**(-prec/3) * |x| (or 2**(-prec/3)
-    at x = 0), or a second-order one-sided difference when only one side
-    is in the domain.  The step is relative: sums are exact (``EXACT_BITS``),
-    so a step far below 1 still moves ``1 + x`` when x is tiny."""
+    """(f(x+h) - f(x-h)) / 2h with h = 2**(-prec/3) * ``_step_scale(x)``, or
+    a second-order one-sided difference when only one side is in the domain.
+    Sums are exact (``EXACT_BITS``), so a step far below 1 still moves
+    ``1 + x`` when x is tiny, and ``x + h`` when x is huge."""
     ctx = context(prec)
     x = ctx.mpf(truth.point[name])
-    scale = abs(x) if x != 0 else ctx.one
+    scale = _step_scale(ctx, x)
     step = ctx.ldexp(scale, -(prec // 3))
     try:
         right = evaluate(truth.graph, truth.point, prec, shift=(name, step))
