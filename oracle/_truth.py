@@ -99,6 +99,7 @@ class Truth:
     domain_reason: Optional[str] = None
     _attainable: dict[str, Any] = field(default_factory=dict, repr=False)
     _local_balls: dict[int, list] = field(default_factory=dict, repr=False)
+    _gaps: list = field(default_factory=list, repr=False)  # memo of _smallest_gap: [] or [gap]
     #: True once every smooth gradient entry went through finite differences.
     confirmed: bool = False
 
@@ -333,14 +334,48 @@ def _base_precision(truth: Truth, entry: GradientTruth) -> Optional[int]:
     derivative = entry.value
     if not entry.finite or derivative == 0:
         return FD_LEVELS[0]
-    x = abs(ctx.mpf(truth.point[entry.input]))
-    scale = _step_scale(ctx, x)
+    scale = _fd_scale(truth, ctx.mpf(truth.point[entry.input]))
     largest = max([abs(value) for value in truth.node_values] + [scale])
     gap = int(ctx.mag(largest)) - int(ctx.mag(abs(derivative) * scale))
     needed = 3 * (80 + max(gap, 0)) // 2 + 16
     if needed > MAX_FD_BITS:
         return None
     return max(FD_LEVELS[0], needed)
+
+
+#: Ops whose operand (or operand difference) must not be stepped across:
+#: kinks, domain edges and poles.
+_GAP_OPERANDS = {"relu": 0, "abs": 0, "sqrt": 0, "log": 0, "div": 1, "pow": 0, "powv": 0}
+
+
+def _smallest_gap(truth: Truth) -> Optional[Mpf]:
+    """The smallest nonzero distance of a kink, edge or pole operand from its
+    special point: max(5.8e-302, x) at x = 0 must be stepped by far less
+    than 5.8e-302, or the difference averages both sides of the tie."""
+    if truth._gaps:
+        return truth._gaps[0]
+    ctx = context(PREC)
+    smallest: Optional[Mpf] = None
+    for index, node in enumerate(truth.graph.nodes):
+        args = _operands(ctx, truth.graph, truth.point, truth.node_values, index)
+        if node.op in ("max", "min"):
+            gap = abs(args[0] - args[1])
+        elif node.op in _GAP_OPERANDS:
+            gap = abs(args[_GAP_OPERANDS[node.op]])
+        else:
+            continue
+        if gap != 0 and (smallest is None or gap < smallest):
+            smallest = gap
+    truth._gaps.append(smallest)
+    return smallest
+
+
+def _fd_scale(truth: Truth, x: Mpf) -> Mpf:
+    """The scale of the finite-difference step for an input at ``x``."""
+    ctx = context(PREC)
+    scale = _step_scale(ctx, x)
+    gap = _smallest_gap(truth)
+    return scale if gap is None else min(scale, gap)
 
 
 def _step_scale(ctx: Any, x: Mpf) -> Mpf:
@@ -366,7 +401,7 @@ def _central_difference(truth: Truth, name: str, prec: int) -> Optional[Mpf]:
     ``1 + x`` when x is tiny, and ``x + h`` when x is huge."""
     ctx = context(prec)
     x = ctx.mpf(truth.point[name])
-    scale = _step_scale(ctx, x)
+    scale = _fd_scale(truth, x)
     step = ctx.ldexp(scale, -(prec // 3))
     try:
         right = evaluate(truth.graph, truth.point, prec, shift=(name, step))
