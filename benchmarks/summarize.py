@@ -23,6 +23,8 @@ MEASURES = (
     "judge",
     "check reference",
     "check micrograd",
+    "campaign check reference",
+    "campaign check micrograd",
     "gradcheck fast_mode=False",
     "gradcheck fast_mode=True",
 )
@@ -53,7 +55,7 @@ def per_graph_table(benchmarks: list[dict[str, Any]], statistic: str) -> list[st
             rows.setdefault(benchmark["group"], {})[measure] = per_graph_ms(benchmark, statistic)
             sizes[benchmark["group"]] = benchmark["extra_info"]["graphs"]
     header = ["graph set", "graphs"] + [f"{measure} (ms)" for measure in MEASURES]
-    header += ["check / gradcheck", "check / gradcheck fast"]
+    header += ["check / gradcheck", "check / gradcheck fast", "campaign check / gradcheck"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for group, cells in rows.items():
         # The micrograd sets compare micrograd's check; the others the reference engine's.
@@ -62,6 +64,9 @@ def per_graph_table(benchmarks: list[dict[str, Any]], statistic: str) -> list[st
         for mode in ("gradcheck fast_mode=False", "gradcheck fast_mode=True"):
             theirs = cells.get(mode)
             ratios.append(None if ours is None or not theirs else ours / theirs)
+        campaign = cells.get("campaign check micrograd", cells.get("campaign check reference"))
+        theirs = cells.get("gradcheck fast_mode=False")
+        ratios.append(None if campaign is None or not theirs else campaign / theirs)
         values = [_cell(cells.get(measure)) for measure in MEASURES] + [_cell(ratio) for ratio in ratios]
         lines.append("| " + " | ".join([group, str(sizes[group])] + values) + " |")
     return lines

@@ -2,7 +2,9 @@
 
 ``check`` computes the truth, runs the float64 reference engine and the
 engine under test, and judges the result: everything a caller pays for one
-example.  gradcheck compares torch's analytic gradient with its own float64
+example.  A campaign pays less: it computes the truth without finite
+differences and runs them only when a verdict would report something
+(``campaign check`` below), which on correct engines is almost never.  gradcheck compares torch's analytic gradient with its own float64
 finite differences, in both of its modes.
 """
 
@@ -15,10 +17,28 @@ import pytest
 from _graphset import GraphSet, label
 from engines import ReferenceEngine
 from oracle._check import check
+from oracle._truth import compute_truth
 
 
 def check_all(engine: Any, graph_set: GraphSet) -> list[Any]:
     return [check(engine, graph, point) for graph, point in graph_set.examples]
+
+
+def campaign_check_all(engine: Any, graph_set: GraphSet) -> list[Any]:
+    return [check(engine, graph, point, truth=compute_truth(graph, point, finite_differences=False))
+            for graph, point in graph_set.examples]
+
+
+def test_campaign_check_reference(benchmark: Any, any_set: GraphSet) -> None:
+    label(benchmark, any_set, "campaign check reference")
+    verdicts = benchmark(campaign_check_all, ReferenceEngine(), any_set)
+    benchmark.extra_info["verdicts"] = sorted({verdict.kind for verdict in verdicts})
+
+
+def test_campaign_check_micrograd(benchmark: Any, micrograd_engine: Any, micrograd_set: GraphSet) -> None:
+    label(benchmark, micrograd_set, "campaign check micrograd")
+    verdicts = benchmark(campaign_check_all, micrograd_engine, micrograd_set)
+    benchmark.extra_info["verdicts"] = sorted({verdict.kind for verdict in verdicts})
 
 
 def test_check_reference(benchmark: Any, any_set: GraphSet) -> None:
