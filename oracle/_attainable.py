@@ -186,6 +186,32 @@ def _deviation(ctx: Any, entry: Any, balls: Sequence[Ball], centre_values: Seque
     return worst
 
 
+def _linear_bounds(op: str, centres: list[float], radii: list[float]) -> Optional[tuple[float, list[float]]]:
+    """Bound, without evaluating the op, how far its result and each local
+    derivative move over the operand box, for the ops where that is exact:
+    sums, products, and the piecewise-linear relu, abs, max and min.
+    ``centres`` are operand magnitudes; returns None for the other ops."""
+    if op in ("add", "sub"):
+        return radii[0] + radii[1], [0.0, 0.0]
+    if op == "neg":
+        return radii[0], [0.0]
+    if op == "mul":
+        a, b = centres
+        ra, rb = radii
+        return a * rb + b * ra + ra * rb, [rb, ra]
+    if op in ("relu", "abs"):
+        straddles = centres[0] <= radii[0]
+        jump = (1.0 if op == "relu" else 2.0) if straddles else 0.0
+        return radii[0], [jump]
+    if op in ("max", "min"):
+        return max(radii), [1.0, 1.0]
+    return None
+
+
+def _magnitudes(balls: Sequence[Ball]) -> list[float]:
+    return [_float_abs(ball.centre) for ball in balls]
+
+
 def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
     """Propagate ``fmt`` rounding through ``truth``'s graph, forward and backward.
 
@@ -210,7 +236,21 @@ def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
             for arg in node.args
         ]
         centre = truth.node_values[index]
-        moved = _deviation(ctx, entry, operand_balls, [centre], lambda args: [entry.forward(ctx, *args)])[0]
+        radii_in = [float(ball.radius) for ball in operand_balls]
+        exact = local_derivative_balls(truth, ctx, index)
+        centres = [None if ball is None or ctx.isnan(ball.centre) else ball.centre for ball in exact]
+        linear = None
+        if any(radii_in) and all(math.isfinite(r) for r in radii_in):
+            linear = _linear_bounds(node.op, _magnitudes(operand_balls), radii_in)
+            if linear is not None and node.op in ("max", "min"):
+                a, b = operand_balls
+                if abs(a.centre - b.centre) > radii_in[0] + radii_in[1]:
+                    linear = (linear[0], [0.0, 0.0])  # the boxes do not overlap: no tie is possible
+        if linear is not None:
+            moved, slopes = linear[0], linear[1]
+        else:
+            moved = _deviation(ctx, entry, operand_balls, [centre], lambda args: [entry.forward(ctx, *args)])[0]
+            slopes = _deviation(ctx, entry, operand_balls, centres, lambda args: entry.partials(ctx, *args))
         magnitude = _float_abs(centre)
         if magnitude > fmt.max:
             radius = math.inf
@@ -222,9 +262,6 @@ def attainable_balls(truth: "Truth", fmt: FloatFormat) -> Attainable:
             radius = float(moved) + rho * magnitude + fmt.floor
         values.append(Ball(centre, radius))
 
-        exact = local_derivative_balls(truth, ctx, index)
-        centres = [None if ball is None or ctx.isnan(ball.centre) else ball.centre for ball in exact]
-        slopes = _deviation(ctx, entry, operand_balls, centres, lambda args: entry.partials(ctx, *args))
         node_radii: list[Optional[tuple[float, float, bool]]] = []
         for ball, slope in zip(exact, slopes):
             if ball is None or ctx.isnan(ball.centre):
