@@ -24,9 +24,16 @@ def _campaign_options(function: Any) -> Any:
             default=option.default,
             multiple=option.multiple,
             metavar=option.metavar,
-            help=option.help_with_default(),
+            help=_cli_help(option),
         )(function)
     return function
+
+
+def _cli_help(option: Any) -> str:
+    """The option's help for the CLI, where no --engine means every installed engine."""
+    if option.name == "engine":
+        return f"{option.help} Default: every installed engine that gradoracle supports."
+    return option.help_with_default()
 
 
 def _progress(total: int, quiet: bool):

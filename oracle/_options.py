@@ -40,8 +40,7 @@ class CampaignOption:
 
 CAMPAIGN_OPTIONS: tuple[CampaignOption, ...] = (
     CampaignOption("engine", str, (), "Engine spec to check (repeatable): reference, module:Class, "
-                   "module:Class@DIR, torch, jax, process:COMMAND ... Without it the CLI checks every "
-                   "installed engine it supports.", "SPEC", multiple=True),
+                   "module:Class@DIR, torch, jax, process:COMMAND ...", "SPEC", multiple=True),
     CampaignOption("ops", str, None, "Comma-separated op names to draw from, e.g. add,mul,tanh; "
                    "each engine uses the ones it supports.", "LIST"),
     CampaignOption("max-examples", int, DEFAULT_MAX_EXAMPLES, "Examples per engine.", "N"),

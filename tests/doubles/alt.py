@@ -1,7 +1,7 @@
 """``AltValue``: a second correct engine, written differently from ``GoodValue``.
 
 It uses micrograd's closure style and derives ops from fewer primitives:
-sub is add of neg, div is mul by ``pow -1``, relu is ``max(x, 0)``, sigmoid
+sub is add of neg, div passes ``out/y`` rather than ``x/y**2``, relu is ``max(x, 0)``, sigmoid
 is ``1/(1+exp(-x))`` with the overflow guarded, and tanh' is sech**2.
 Gradients accumulate across backward calls like PyTorch's leaves, so a
 second backward doubles them; ``zero_grad`` clears the graph.  At a tie
@@ -82,10 +82,20 @@ class AltValue:
         return self._wrap(other) + (-self)
 
     def __truediv__(self, other: Any) -> "AltValue":
-        return self * self._wrap(other) ** -1.0
+        # Not x * y**-1: its backward squares y, which overflows for y = 1e-300
+        # and gives 0 * inf = nan where every true derivative is finite.
+        other = self._wrap(other)
+        out = AltValue(divide(self.data, other.data), (self, other))
+
+        def backward() -> None:
+            self.grad += divide(out.grad, other.data)
+            other.grad -= divide(out.grad * out.data, other.data)
+
+        out._backward = backward
+        return out
 
     def __rtruediv__(self, other: Any) -> "AltValue":
-        return self._wrap(other) * self ** -1.0
+        return self._wrap(other) / self
 
     def __pow__(self, other: Any) -> "AltValue":
         if not isinstance(other, AltValue):
