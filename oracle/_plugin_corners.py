@@ -3,7 +3,9 @@
 Random graphs rarely land exactly on the points where hand-written rules
 break: a kink (relu at 0), the edge of a power rule (x**0 at 0, where
 ``c * x**(c - 1)`` divides by zero), a reflected operator with a constant on
-the left (``2 - x`` calls ``__rsub__``) or an operand used twice (``x*x``).
+the left (``2 - x`` calls ``__rsub__``), an operand used twice (``x*x``) or
+a tiny divisor (``x/y`` at y = 1e-300, where ``x * y**-1`` overflows in
+backward although every true derivative is finite).
 Each op family's test runs the corners made of that op alone.  The state
 tests run the graph of karpathy/micrograd#53, ``(a + b)*d``, because its
 interior node makes a second backward call of micrograd go wrong.
@@ -20,7 +22,7 @@ GRADIENT_CORNERS: dict[str, tuple[tuple[str, dict[str, float]], ...]] = {
     "add": (("x + x", {"x": 1.5}), ("2 + x", {"x": 3.0})),
     "sub": (("x - x", {"x": 1.5}), ("2 - x", {"x": 3.0})),
     "mul": (("x*x", {"x": 3.0}), ("2*x", {"x": 3.0})),
-    "div": (("x/y", {"x": 1.0, "y": 4.0}), ("2/x", {"x": 4.0})),
+    "div": (("x/y", {"x": 1.0, "y": 4.0}), ("2/x", {"x": 4.0}), ("x/y", {"x": 0.0, "y": 1e-300})),
     "neg": (("-x", {"x": 0.0}), ("-x", {"x": 2.5})),
     "pow": (("x**0", {"x": 0.0}), ("x**1", {"x": 0.0}), ("x**2", {"x": 0.0}), ("x**3", {"x": -2.0}),
             ("x**-1", {"x": 2.0}), ("x**0.5", {"x": 4.0})),
