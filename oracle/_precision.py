@@ -14,7 +14,7 @@ import mpmath
 from mpmath import libmp
 
 from ._graph import Const, Graph, Point
-from ._ops import OPS
+from ._ops import EXACT_BITS, OPS
 
 __all__ = ["context", "backend", "evaluate", "apply", "too_large", "Beyond", "REACH_BITS"]
 
@@ -96,7 +96,10 @@ def evaluate(
     inputs = {name: ctx.mpf(value) for name, value in point.items()}
     if shift is not None:
         name, offset = shift
-        inputs[name] = inputs[name] + offset
+        # Enough bits that an absolute step of 2**-53 on an input of 2.6e64 does
+        # not round away, but bounded: a step sized by a gap such as
+        # exp(-1e300) would need an exact sum of 1e300 bits.
+        inputs[name] = ctx.fadd(inputs[name], offset, prec=ctx.prec + 2 * EXACT_BITS)
     values: list[Mpf] = []
     for index, node in enumerate(graph.nodes):
         entry = OPS[node.op]
