@@ -87,6 +87,29 @@ class CampaignResult:
         return len(self.defects)
 
 
+def chunk_run(strategy: Any, size: int, chunk_seed: int) -> Callable[[Callable[..., None]], Callable[[], None]]:
+    """Return the decorator that makes ``examine(example)`` one seeded Hypothesis run.
+
+    No example database (each chunk has its own seed), no deadline, and no
+    health checks: engines under test may be slow or reject many points.
+    """
+    def decorate(examine: Callable[..., None]) -> Callable[[], None]:
+        run = given(strategy)(examine)
+        run = settings(
+            max_examples=size,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            phases=(Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+            print_blob=False,
+        )(run)
+        return seed(chunk_seed)(run)
+
+    return decorate
+
+
 class _ShrinkTarget(Exception):
     """Raised inside the Hypothesis test to mark the defect being shrunk."""
 
@@ -214,27 +237,14 @@ class Campaign:
     def _run_chunk(self, engine: "Engine", name: str, strategy: Any, size: int, chunk_seed: int,
                    deadline: Optional[float], summary: EngineSummary) -> None:
         target: list[Signature] = []
-        generated = [0]
 
-        @seed(chunk_seed)
-        @settings(
-            max_examples=size,
-            deadline=None,
-            database=None,
-            derandomize=False,
-            phases=(Phase.generate, Phase.shrink),
-            suppress_health_check=list(HealthCheck),
-            report_multiple_bugs=False,
-            print_blob=False,
-        )
-        @given(strategy)
+        @chunk_run(strategy, size, chunk_seed)
         def examine(example: tuple) -> None:
             graph, point = example
             shrinking = bool(target)
             if not shrinking:
                 if deadline is not None and time.monotonic() >= deadline:
                     return
-                generated[0] += 1
                 summary.examples += 1
                 if self.on_progress is not None:
                     self.on_progress(name, 1)

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import HypothesisException
 
-from ._campaign import CHUNK, Campaign, CampaignResult, Defect, EngineSummary, snippet_api
+from ._campaign import CHUNK, Campaign, chunk_run, CampaignResult, Defect, EngineSummary, snippet_api
 from ._check import check, resolve_engine
 from ._errors import EngineLoadError, InvalidArgument
 from ._ops import OP_NAMES
@@ -147,18 +146,7 @@ class MatrixCampaign(Campaign):
     def _run_matrix_chunk(self, strategy: Any, size: int, chunk_seed: int, deadline: Optional[float]) -> None:
         target: list[tuple[Signature, _Loaded]] = []
 
-        @seed(chunk_seed)
-        @settings(
-            max_examples=size,
-            deadline=None,
-            database=None,
-            derandomize=False,
-            phases=(Phase.generate, Phase.shrink),
-            suppress_health_check=list(HealthCheck),
-            report_multiple_bugs=False,
-            print_blob=False,
-        )
-        @given(strategy)
+        @chunk_run(strategy, size, chunk_seed)
         def examine(example: tuple) -> None:
             graph, point = example
             if target:
