@@ -1,49 +1,22 @@
 """Build a graph as a PyTorch function of scalar tensors, for ``torch.autograd.gradcheck``.
 
-``gradcheck`` needs a function of tensors, and the PyTorch adapter keeps its
-op mapping private, so this module maps the op table onto torch itself.
+``gradcheck`` needs a function of tensors; the op mapping is the PyTorch
+adapter's own, so gradcheck and the adapter compute the same graph.
 """
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable
 
 import torch
 
 from engines._framework import evaluate_nodes
+from engines._torch import TorchEngine
 from oracle._graph import Graph
 
 DTYPE = torch.float64
-
-
-def _tensor(value: Any) -> Any:
-    # torch.maximum and torch.minimum take tensors only, so a constant operand
-    # becomes a float64 tensor without a gradient.
-    return torch.tensor(value, dtype=DTYPE) if isinstance(value, float) else value
-
-
-OP_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "div": operator.truediv,
-    "neg": torch.neg,
-    "pow": torch.pow,
-    "rpow": operator.pow,  # float ** tensor goes through Tensor.__rpow__
-    "powv": torch.pow,
-    "exp": torch.exp,
-    "log": torch.log,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "sin": torch.sin,
-    "cos": torch.cos,
-    "sqrt": torch.sqrt,
-    "abs": torch.abs,
-    "max": lambda a, b: torch.maximum(_tensor(a), _tensor(b)),
-    "min": lambda a, b: torch.minimum(_tensor(a), _tensor(b)),
-}
+#: The PyTorch adapter's op mapping, float64.
+OP_FUNCTIONS: dict[str, Callable[..., Any]] = TorchEngine("float64").op_functions
 
 
 def torch_function(graph: Graph) -> Callable[..., Any]:

@@ -30,6 +30,11 @@ class TorchEngine:
         self._apply = self._apply_table()
         self.supported_ops: frozenset[str] = frozenset(self._apply)
 
+    @property
+    def op_functions(self) -> dict[str, Callable[..., Any]]:
+        """The torch function for each op of the table, as the adapter applies them."""
+        return dict(self._apply)
+
     def _apply_table(self) -> dict[str, Callable[..., Any]]:
         torch = self._torch
 
