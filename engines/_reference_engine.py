@@ -13,7 +13,7 @@ from .reference import Value
 
 __all__ = ["ReferenceEngine", "REFERENCE_APPLY"]
 
-# How each op of the table is written on Value objects.  Constants are passed
+# The call that applies each op of the table to Value objects.  Constants are passed
 # as plain floats so that ``2 - x`` goes through ``__rsub__`` as in user code.
 REFERENCE_APPLY: dict[str, Callable[..., Any]] = {
     "add": operator.add,

@@ -1,4 +1,4 @@
-"""What every engine returns, and the protocol every engine implements."""
+"""The result every engine returns, and the protocol every engine implements."""
 
 from __future__ import annotations
 

@@ -61,7 +61,9 @@ def _power_slope(base: float, exponent: float) -> float:
     if exponent == 0:
         return 0.0
     if base == 0:
-        return 1.0 if exponent == 1 else (0.0 if exponent > 1 else INF)
+        if exponent == 1:
+            return 1.0
+        return 0.0 if exponent > 1 else INF
     return exponent * _power(base, exponent - 1)
 
 
@@ -158,7 +160,10 @@ class Value:
 
     def log(self):
         x = self.data
-        out = math.log(x) if x > 0 else (-INF if x == 0 else math.nan)
+        if x > 0:
+            out = math.log(x)
+        else:
+            out = -INF if x == 0 else math.nan
         return self._unary(out, _divide(1.0, x), "log")
 
     def tanh(self):
@@ -186,7 +191,13 @@ class Value:
 
     def __abs__(self):
         x = self.data
-        return self._unary(abs(x), 1.0 if x > 0 else (-1.0 if x < 0 else 0.0), "abs")
+        if x > 0:
+            slope = 1.0
+        elif x < 0:
+            slope = -1.0
+        else:
+            slope = 0.0  # abs'(0) = 0; a nan operand also lands here
+        return self._unary(abs(x), slope, "abs")
 
     def max(self, other):
         other = self._lift(other)
@@ -203,7 +214,7 @@ class Value:
     # --- backward ----------------------------------------------------------
 
     def topological_order(self) -> list["Value"]:
-        """Every node this one depends on, parents before children, without recursion."""
+        """Return every node this one depends on, parents before children, without recursion."""
         order: list[Value] = []
         visited: set[int] = set()
         stack: list[tuple[Value, bool]] = [(self, False)]

@@ -364,7 +364,7 @@ def _spec_folder(engine: Any) -> Optional[str]:
 
 
 def _state_check(defect: Defect) -> Optional[str]:
-    """The state check a defect came from ("backward twice", ...), if any."""
+    """Return the state check a defect came from ("backward twice", ...), if any."""
     if defect.signature.kind != "state-across-calls":
         return None
     return defect.signature.detail

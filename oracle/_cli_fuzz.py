@@ -30,7 +30,7 @@ def _campaign_options(function: Any) -> Any:
 
 
 def _cli_help(option: Any) -> str:
-    """The option's help for the CLI, where no --engine means every installed engine."""
+    """Return the option's help for the CLI, where no --engine means every installed engine."""
     if option.name == "engine":
         return f"{option.help} Default: every installed engine that gradoracle supports."
     return option.help_with_default()

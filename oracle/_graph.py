@@ -108,7 +108,7 @@ class Graph:
         return counts
 
     def node_label(self, index: int) -> str:
-        """The name shown for node ``index``: its own name, else ``t<index>``."""
+        """Return the label printed for node ``index``: its own name, else ``t<index>``."""
         name = self.nodes[index].name
         return name if name is not None else f"t{index}"
 

@@ -33,7 +33,7 @@ class CampaignOption:
         return self.name.replace("-", "_")
 
     def help_with_default(self) -> str:
-        """The help text ending with its default, as both faces show it."""
+        """Return the help text ending with its default, as the CLI and the plugin show it."""
         shown = "none" if self.default in (None, ()) else self.default
         return f"{self.help} Default: {shown}."
 

@@ -26,13 +26,15 @@ REPRODUCER_FORMAT = "gradoracle.reproducer/1"
 
 
 def _number(value: Any) -> Any:
-    """A float for JSON: a number when finite, else the strings nan/inf/-inf."""
+    """Return a float for JSON: a number when finite, else the string "nan", "inf" or "-inf"."""
     if value is None:
         return None
     value = float(value)
     if math.isfinite(value):
         return value
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if math.isnan(value):
+        return "nan"
+    return "inf" if value > 0 else "-inf"
 
 
 def _hp(value: Any) -> Optional[str]:
@@ -157,7 +159,7 @@ def read_reproducers(path: Path) -> list[tuple[Path, Graph, dict[str, float], di
             raise InvalidArgument(f"reproducer file={str(file)!r}: {error}") from None
         examples.append((file, graph, point, document))
     if not examples:
-        raise InvalidArgument(f"path={str(path)!r} holds no reproducer (no JSON file with a 'graph' field)")
+        raise InvalidArgument(f"path={str(path)!r} contains no reproducer (no JSON file with a 'graph' field)")
     return examples
 
 

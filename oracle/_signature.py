@@ -2,7 +2,7 @@
 
 Two failing examples show the same defect when they have the same engine and
 kind and blame the same rule of the same op.  Engines that expose no per-node
-data cannot be localised; for them a defect is its kind plus the op set of
+data cannot be localised.  For them a defect is its kind plus the op set of
 its smallest example, and a later example of that kind whose ops include
 that set counts as a repeat.
 """

@@ -13,7 +13,7 @@ __all__ = ["ValueApi", "python_snippet"]
 
 @dataclass(frozen=True)
 class ValueApi:
-    """How a micrograd-style class is spelled: enough to write a snippet."""
+    """The spelling of a micrograd-style class: enough to write a snippet for it."""
 
     module: str = "engines.reference"
     cls: str = "Value"

@@ -36,13 +36,13 @@ DIVERGENCE_KINDS = (
 #: Findings that explain a difference without blaming the engine.
 INFORMATIONAL_KINDS = ("convention", "ad-inherent", "float64-inherent", "float32-inherent")
 
-#: Why a number that no engine of the format could get right is not blamed.
+#: Reason given when no engine of the format could get a number right.
 UNREACHABLE = "no {dtype} evaluation can pin this number down (an intermediate overflows, or its operands straddle a pole)"
 REFERENCE_FAILS = "the float64 reference engine fails the same way here"
 
 
 def inherent_kind(dtype: str) -> str:
-    """The informational kind for results inherent to a float format: "float64-inherent"."""
+    """Return the informational kind for results inherent to a float format ("float64-inherent")."""
     return f"{dtype}-inherent"
 
 
@@ -84,7 +84,7 @@ class Verdict:
 
     @property
     def kind(self) -> str:
-        """The most severe divergence kind, else the first informational kind, else "agree"."""
+        """Return the most severe divergence kind, else the first informational kind, else "agree"."""
         for kind in DIVERGENCE_KINDS:
             if any(finding.kind == kind for finding in self.divergences):
                 return kind
@@ -111,11 +111,11 @@ def _is_finite(value: Optional[float]) -> bool:
 
 
 def _surely_inside(engine: Optional[float], centre: Any, relative: float) -> bool:
-    """True when ``engine`` is within ``relative`` * |centre| of the centre.
+    """Return True when ``engine`` is within ``relative`` * |centre| of the centre.
 
-    Every attainable ball is at least that wide (the last rounding alone
-    contributes it), so such a result agrees without computing the ball;
-    most results of a correct engine take this shortcut.
+    Every attainable ball is at least that wide, because the last rounding
+    alone contributes it.  So such a result agrees without computing the
+    ball, and most results of a correct engine take this shortcut.
     """
     if engine is None or not math.isfinite(engine):
         return False

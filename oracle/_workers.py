@@ -1,8 +1,8 @@
 """Campaigns spread over worker processes.
 
 Each worker runs the whole campaign on its own share of the examples with
-its own seed, writes its reproducers to the shared report folder and sends
-progress through a queue; the parent merges the defects, keeping the
+its own seed.  It writes its reproducers to the shared report folder and
+sends progress through a queue.  The parent merges the defects and keeps the
 smallest example of each signature.
 """
 

@@ -41,7 +41,8 @@ def test_check_walks_worked_example(runner):
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split() for line in result.output.splitlines() if line.strip()}
     assert lines["e"][1:4] == ["│", "mul", "│"]
-    assert "-2.0" in lines["e"] and "-2.0" in lines["d"]
+    assert "-2.0" in lines["e"]
+    assert "-2.0" in lines["d"]
     assert "agrees with the truth" in result.output
 
 
@@ -102,7 +103,8 @@ def test_fuzz_double_writes_reproducer_and_replays(runner, tmp_path):
         assert field in item
     assert item["kind"] == "wrong-gradient"
     assert "tanh" in item["expression"]
-    assert "snippet" in item and "backward()" in item["snippet"]
+    assert "snippet" in item
+    assert "backward()" in item["snippet"]
 
     again = runner.invoke(cli, ["replay", item["reproducer"]])
     fixed = runner.invoke(cli, ["replay", item["reproducer"], "--engine", "tests.doubles:GoodValue"])
